@@ -1,0 +1,182 @@
+/**
+ * The `pml-store` command line: migrate an embedded database and report its state. A thin layer over the
+ * library: it parses arguments, calls the runner, formats what it returns and chooses the exit code.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import type { DbClient } from "../db/db_client.ts";
+import { MEMORY_PATH, openDatabase } from "../db/pglite_client.ts";
+import { migrate, type MigrationResult, rollback } from "../db/migrator.ts";
+import { status, verify } from "../db/migration_status.ts";
+import { formatSchemaSnapshot, readSchemaSnapshot } from "../db/schema_snapshot.ts";
+import { formatResult, formatStatusTable } from "./format.ts";
+
+/** Where the CLI writes and what it reads from its environment; injected so tests run it in-process. */
+export interface CliIo {
+  /** Writes one line of normal output. */
+  out(line: string): void;
+  /** Writes one line of diagnostics. */
+  err(line: string): void;
+  /** Reads an environment variable. */
+  env(name: string): string | undefined;
+  /** The working directory, against which the default database path is resolved. */
+  cwd: string;
+}
+
+/** The database used when neither `--db` nor `PML_DB_PATH` is given, relative to the working directory. */
+export const DEFAULT_DB_DIR: string = join(".pml", "db");
+
+/** Exit code for bad usage (unknown command or flag, bad value). */
+export const EXIT_USAGE = 2;
+
+/** The usage text. */
+export const USAGE = `Usage: deno task migrate [command] [--db PATH]
+
+Commands:
+  migrate          apply pending migrations, then print the status (default)
+  status           list applied and pending migrations
+  verify           check applied migrations against the code (checksums, unknown versions)
+  rollback --to N  revert applied migrations above version N (0 reverts everything)
+  schema           print the canonical schema: extensions, tables, columns, constraints, indexes
+
+Options:
+  --db PATH        data directory, or memory:// (default: $PML_DB_PATH, else ${DEFAULT_DB_DIR})
+  -h, --help       show this help`;
+
+class UsageError extends Error {}
+
+const COMMANDS = ["migrate", "status", "verify", "rollback", "schema"] as const;
+type Command = (typeof COMMANDS)[number];
+
+/**
+ * Runs the CLI with `args` (without the program name) and resolves to the exit code: 0 on success, 1 on
+ * a failure (one line on stderr), 2 on bad usage (usage on stderr).
+ *
+ * @example Migrating an in-memory database
+ * ```ts
+ * import { runCli } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), env: () => undefined, cwd: "." };
+ * assert.equal(await runCli(["migrate", "--db", "memory://"], io), 0);
+ * assert.ok(lines.some((l) => l.includes("Applied 18 migration(s)")));
+ * assert.equal(await runCli(["frobnicate"], io), 2);
+ * ```
+ */
+export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+  let parsed: { command: Command; dbPath: string; to?: number };
+  try {
+    parsed = parseCommandLine(args, io);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    if (error.message !== "") io.err(`error: ${error.message}`);
+    io.err(USAGE);
+    return error.message === "" ? 0 : EXIT_USAGE;
+  }
+  try {
+    await using db = await openDatabase({ path: parsed.dbPath });
+    return await execute(parsed.command, db, parsed, io);
+  } catch (error) {
+    io.err(`error: ${oneLine(error)}`);
+    return 1;
+  }
+}
+
+function parseCommandLine(
+  args: readonly string[],
+  io: CliIo,
+): { command: Command; dbPath: string; to?: number } {
+  let values: { db?: string; to?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        db: { type: "string" },
+        to: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) throw new UsageError("");
+  const [name = "migrate", ...extra] = positionals;
+  if (!(COMMANDS as readonly string[]).includes(name)) {
+    throw new UsageError(`unknown command '${name}', expected one of ${COMMANDS.join(", ")}`);
+  }
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  const command = name as Command;
+  if ((command === "rollback") !== (values.to !== undefined)) {
+    throw new UsageError(
+      command === "rollback"
+        ? "rollback needs --to N"
+        : `--to is only for rollback, not ${command}`,
+    );
+  }
+  const dbPath = values.db ?? io.env("PML_DB_PATH") ?? DEFAULT_DB_DIR;
+  const resolved = dbPath === MEMORY_PATH ? dbPath : resolve(io.cwd, dbPath);
+  if (values.to === undefined) return { command, dbPath: resolved };
+  if (!/^\d+$/.test(values.to)) {
+    throw new UsageError(`--to must be a non-negative integer version, found '${values.to}'`);
+  }
+  return { command, dbPath: resolved, to: Number(values.to) };
+}
+
+async function execute(
+  command: Command,
+  db: DbClient,
+  options: { dbPath: string; to?: number },
+  io: CliIo,
+): Promise<number> {
+  const show = (result: MigrationResult) => io.out(formatResult(result));
+  switch (command) {
+    case "migrate": {
+      io.out(`Database: ${options.dbPath}`);
+      const { results } = await migrate(db, undefined, { onResult: show });
+      const current = await status(db);
+      io.out(
+        results.length === 0
+          ? `Database is up to date at version ${current.currentVersion}; nothing to apply.`
+          : `Applied ${results.length} migration(s); now at version ${current.currentVersion}.`,
+      );
+      io.out(formatStatusTable(current));
+      return 0;
+    }
+    case "status":
+      io.out(`Database: ${options.dbPath}`);
+      io.out(formatStatusTable(await status(db)));
+      return 0;
+    case "verify": {
+      const result = await verify(db);
+      if (result.ok) {
+        io.out("OK: the applied migrations match the code.");
+        return 0;
+      }
+      for (const problem of result.problems) io.err(`error: ${problem.message}`);
+      return 1;
+    }
+    case "rollback": {
+      const { results } = await rollback(db, options.to as number, undefined, { onResult: show });
+      const current = await status(db);
+      io.out(
+        `Rolled back ${results.length} migration(s); now at version ${current.currentVersion}.`,
+      );
+      io.out(formatStatusTable(current));
+      return 0;
+    }
+    case "schema":
+      io.out(formatSchemaSnapshot(await readSchemaSnapshot(db)).trimEnd());
+      return 0;
+  }
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*\n\s*/g, " ");
+}

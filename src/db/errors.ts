@@ -1,0 +1,103 @@
+/**
+ * Error classes of the database layer. Each carries a stable `code` so callers can branch on it without
+ * parsing messages; the underlying fault is chained as `cause`.
+ *
+ * @module
+ */
+
+/** Stable codes of {@linkcode DbError}. */
+export type DbErrorCode =
+  | "DB_OPEN_FAILED"
+  | "DB_CLOSED"
+  | "DB_QUERY_FAILED"
+  | "DB_TRANSACTION_ENDED";
+
+/**
+ * A fault of the database layer: it could not open, it was used after `close()`, or a statement failed.
+ *
+ * @example Branching on the code
+ * ```ts
+ * import { DbError, openDatabase } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * await using db = await openDatabase({ path: "memory://" });
+ * const error = await db.query("SELECT * FROM no_such_table").catch((e) => e);
+ * assert.ok(error instanceof DbError);
+ * assert.equal(error.code, "DB_QUERY_FAILED");
+ * assert.equal(error.sqlState, "42P01");
+ * ```
+ */
+export class DbError extends Error {
+  /** A stable identifier of the kind of fault. */
+  readonly code: DbErrorCode;
+  /** The SQL that failed, when a statement failed (parameters are never attached). */
+  readonly sql?: string;
+  /** The five-character PostgreSQL SQLSTATE, e.g. `23503` for a foreign key violation. */
+  readonly sqlState?: string;
+  /** The constraint named by PostgreSQL, when the fault is a constraint violation. */
+  readonly constraint?: string;
+
+  /** Creates the error; `details` attaches the SQL, SQLSTATE, constraint and cause. */
+  constructor(
+    code: DbErrorCode,
+    message: string,
+    details: { sql?: string; sqlState?: string; constraint?: string; cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "DbError";
+    this.code = code;
+    if (details.sql !== undefined) this.sql = details.sql;
+    if (details.sqlState !== undefined) this.sqlState = details.sqlState;
+    if (details.constraint !== undefined) this.constraint = details.constraint;
+  }
+}
+
+/** Stable codes of {@linkcode MigrationError}. */
+export type MigrationErrorCode =
+  | "MIGRATION_REGISTRY_INVALID"
+  | "MIGRATION_FAILED"
+  | "MIGRATION_DRIFT"
+  | "ROLLBACK_TARGET_INVALID"
+  | "MIGRATION_NOT_IDEMPOTENT";
+
+/**
+ * A migration could not be planned, applied or rolled back. `version` and `migrationName` name the migration
+ * concerned and `sql` the failing statement, when there is one.
+ *
+ * @example Catching a failed migration
+ * ```ts
+ * import { migrate, MigrationError, openDatabase } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * await using db = await openDatabase({ path: "memory://" });
+ * const broken = [{ version: 1, name: "broken", up: "CREATE TABLE t (id INT); SELEC 1;", down: "" }];
+ * const error = await migrate(db, broken).catch((e) => e);
+ * assert.ok(error instanceof MigrationError);
+ * assert.equal(error.code, "MIGRATION_FAILED");
+ * assert.equal(error.version, 1);
+ * ```
+ */
+export class MigrationError extends Error {
+  /** A stable identifier of the kind of fault. */
+  readonly code: MigrationErrorCode;
+  /** The version of the migration concerned, if any. */
+  readonly version?: number;
+  /** The name of the migration concerned, if any. */
+  readonly migrationName?: string;
+  /** The failing SQL statement, if any. */
+  readonly sql?: string;
+
+  /** Creates the error; `details` names the migration, the statement and the cause. */
+  constructor(
+    code: MigrationErrorCode,
+    message: string,
+    details: { version?: number; migrationName?: string; sql?: string; cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "MigrationError";
+    this.code = code;
+    if (details.version !== undefined) this.version = details.version;
+    if (details.migrationName !== undefined) this.migrationName = details.migrationName;
+    if (details.sql !== undefined) this.sql = details.sql;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Compares the applied history with a migration registry: what is applied, pending, edited since it ran
+ * (drift), or unknown to the code.
+ *
+ * @module
+ */
+import type { DbClient } from "./db_client.ts";
+import type { Migration } from "./migration.ts";
+import { migrationChecksum } from "./migration_checksum.ts";
+import { type AppliedMigration, readHistory } from "./migration_history.ts";
+import { migrations as registry } from "./migrations.ts";
+
+/** The state of one migration, as {@linkcode status} reports it. */
+export type MigrationState = "applied" | "pending" | "drifted" | "unknown";
+
+/** One line of {@linkcode status}. */
+export interface MigrationStatusEntry {
+  /** The migration's version. */
+  version: number;
+  /** Its name (from the registry, or from the history for an unknown one). */
+  name: string;
+  /**
+   * `applied`: ran with the SQL the registry holds; `pending`: not yet applied; `drifted`: applied, but its
+   * SQL has changed since; `unknown`: applied, but absent from the registry.
+   */
+  state: MigrationState;
+  /** When it was applied, for applied, drifted and unknown migrations. */
+  appliedAt?: Date;
+  /** How long its `up` took, when recorded. */
+  executionMs?: number | null;
+}
+
+/** The result of {@linkcode status}. */
+export interface StatusResult {
+  /** Every migration of the registry and every applied one, ascending by version. */
+  entries: MigrationStatusEntry[];
+  /** The highest applied version, 0 when nothing is applied. */
+  currentVersion: number;
+  /** How many registry migrations are not applied. */
+  pendingCount: number;
+}
+
+/** A problem found by {@linkcode verify}. */
+export interface VerifyProblem {
+  /** The migration concerned. */
+  version: number;
+  /** Its name. */
+  name: string;
+  /**
+   * `drifted`: the SQL changed after it was applied; `unknown`: applied but absent from the registry;
+   * `out_of_order`: pending although a higher version is already applied.
+   */
+  kind: "drifted" | "unknown" | "out_of_order";
+  /** A sentence saying what was expected and what was found. */
+  message: string;
+}
+
+/** The result of {@linkcode verify}. */
+export interface VerifyResult {
+  /** True when the history is consistent with the registry. */
+  ok: boolean;
+  /** Every inconsistency, ascending by version. */
+  problems: VerifyProblem[];
+}
+
+/**
+ * Lists applied and pending migrations of `migrations` (default: pml-store's 001–019) and any applied
+ * migration the list does not know.
+ *
+ * @example Usage
+ * ```ts
+ * import { migrate, openDatabase, status } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * await using db = await openDatabase();
+ * const registry = [
+ *   { version: 1, name: "create_a", up: "CREATE TABLE IF NOT EXISTS a (id INT);", down: "DROP TABLE IF EXISTS a;" },
+ *   { version: 2, name: "create_b", up: "CREATE TABLE IF NOT EXISTS b (id INT);", down: "DROP TABLE IF EXISTS b;" },
+ * ];
+ * await migrate(db, registry.slice(0, 1));
+ * const result = await status(db, registry);
+ * assert.deepEqual(result.entries.map((e) => [e.version, e.state]), [[1, "applied"], [2, "pending"]]);
+ * assert.equal(result.currentVersion, 1);
+ * ```
+ */
+export async function status(
+  db: DbClient,
+  migrations: readonly Migration[] = registry,
+): Promise<StatusResult> {
+  const history = await readHistory(db);
+  const applied = new Map(history.map((row) => [row.version, row]));
+  const entries: MigrationStatusEntry[] = [];
+  for (const migration of migrations) {
+    const row = applied.get(migration.version);
+    if (row === undefined) {
+      entries.push({ version: migration.version, name: migration.name, state: "pending" });
+      continue;
+    }
+    const drifted = row.checksum !== await migrationChecksum(migration);
+    entries.push(appliedEntry(row, migration.name, drifted ? "drifted" : "applied"));
+  }
+  const known = new Set(migrations.map((m) => m.version));
+  for (const row of history) {
+    if (!known.has(row.version)) entries.push(appliedEntry(row, row.name, "unknown"));
+  }
+  entries.sort((a, b) => a.version - b.version);
+  return {
+    entries,
+    currentVersion: Math.max(0, ...history.map((row) => row.version)),
+    pendingCount: entries.filter((e) => e.state === "pending").length,
+  };
+}
+
+/**
+ * Checks that the applied history still matches the registry: no applied migration whose SQL changed, no
+ * applied version the registry does not know, no pending migration below an applied one.
+ * {@linkcode migrate} refuses to run when this finds a problem.
+ *
+ * @example Detecting an edited migration
+ * ```ts
+ * import { migrate, openDatabase, verify } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * await using db = await openDatabase();
+ * const original = { version: 1, name: "create_a", up: "CREATE TABLE IF NOT EXISTS a (id INT);", down: "" };
+ * await migrate(db, [original]);
+ * const edited = { ...original, up: "CREATE TABLE IF NOT EXISTS a (id BIGINT);" };
+ * const result = await verify(db, [edited]);
+ * assert.equal(result.ok, false);
+ * assert.equal(result.problems[0]?.kind, "drifted");
+ * ```
+ */
+export async function verify(
+  db: DbClient,
+  migrations: readonly Migration[] = registry,
+): Promise<VerifyResult> {
+  const { entries, currentVersion } = await status(db, migrations);
+  const problems: VerifyProblem[] = [];
+  for (const entry of entries) {
+    const label = `migration ${entry.version} (${entry.name})`;
+    if (entry.state === "drifted") {
+      problems.push({
+        ...pick(entry),
+        kind: "drifted",
+        message:
+          `${label} was applied with different SQL: its checksum in migrations_history no longer ` +
+          "matches the code; restore the original SQL, or add a new migration for the change",
+      });
+    } else if (entry.state === "unknown") {
+      problems.push({
+        ...pick(entry),
+        kind: "unknown",
+        message:
+          `${label} is applied but not in the migration list; the database is newer than this code`,
+      });
+    } else if (entry.state === "pending" && entry.version < currentVersion) {
+      problems.push({
+        ...pick(entry),
+        kind: "out_of_order",
+        message: `${label} is pending although version ${currentVersion} is already applied; ` +
+          "migrations must be applied in ascending order",
+      });
+    }
+  }
+  return { ok: problems.length === 0, problems };
+}
+
+function appliedEntry(
+  row: AppliedMigration,
+  name: string,
+  state: MigrationState,
+): MigrationStatusEntry {
+  return {
+    version: row.version,
+    name,
+    state,
+    appliedAt: row.appliedAt,
+    executionMs: row.executionMs,
+  };
+}
+
+function pick(entry: MigrationStatusEntry): { version: number; name: string } {
+  return { version: entry.version, name: entry.name };
+}

@@ -1,0 +1,259 @@
+/**
+ * The PGlite implementation of {@linkcode DbClient}: an embedded, in-process PostgreSQL with pgvector, in
+ * memory or in a data directory.
+ *
+ * @module
+ */
+import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
+import type { DbClient, QueryParam, Row } from "./db_client.ts";
+import { DbError } from "./errors.ts";
+import { prepareDataDirectory } from "./_data_directory.ts";
+
+/** The path that selects an in-memory database. */
+export const MEMORY_PATH = "memory://";
+
+/** Options of {@linkcode openDatabase}. */
+export interface OpenDatabaseOptions {
+  /**
+   * `"memory://"` for an in-memory database, or the path of a data directory (created when missing; an
+   * existing one must be a PostgreSQL data directory or empty).
+   *
+   * @default {"memory://"}
+   */
+  path?: string;
+}
+
+/** A PGlite instance with pgvector loaded. */
+export type PgliteWithVector = PGlite;
+
+/**
+ * Opens an embedded PostgreSQL database with the pgvector extension available (migration 001 creates it).
+ *
+ * @throws {DbError} `DB_OPEN_FAILED` when the path is a file, not a PostgreSQL data directory, unreadable,
+ * or PGlite fails to start; the message names the path and the cause.
+ *
+ * @example In memory
+ * ```ts
+ * import { openDatabase } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * await using db = await openDatabase({ path: "memory://" });
+ * assert.deepEqual(await db.query("SELECT 1 AS one"), [{ one: 1 }]);
+ * ```
+ */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DbClient> {
+  const path = options.path ?? MEMORY_PATH;
+  return new PgliteClient(await openPglite(path), true);
+}
+
+/**
+ * Starts a raw PGlite instance with pgvector, after the same data-directory checks as
+ * {@linkcode openDatabase}. For code that needs PGlite itself, such as the test harness.
+ *
+ * @throws {DbError} `DB_OPEN_FAILED`, as {@linkcode openDatabase}.
+ */
+export async function openPglite(path: string = MEMORY_PATH): Promise<PGlite> {
+  if (path !== MEMORY_PATH) await prepareDataDirectory(path);
+  try {
+    return await PGlite.create(path === MEMORY_PATH ? undefined : path, { extensions: { vector } });
+  } catch (cause) {
+    throw new DbError(
+      "DB_OPEN_FAILED",
+      `Cannot open database at '${path}': PGlite failed to start (${describe(cause)})`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Wraps an already open PGlite instance as a {@linkcode DbClient}. With `owner` false (the default),
+ * `close()` only ends this client and leaves the instance open for whoever created it.
+ *
+ * @example Sharing one instance
+ * ```ts
+ * import { openPglite, pgliteClient } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * const pg = await openPglite();
+ * const db = pgliteClient(pg);
+ * assert.deepEqual(await db.query("SELECT 2 AS two"), [{ two: 2 }]);
+ * await db.close();
+ * assert.equal(pg.closed, false);
+ * await pg.close();
+ * ```
+ */
+export function pgliteClient(pg: PGlite, options: { owner?: boolean } = {}): DbClient {
+  return new PgliteClient(pg, options.owner ?? false);
+}
+
+/**
+ * Wraps an open PGlite transaction as a {@linkcode DbClient}: `transaction()` on it creates savepoints.
+ * `openSavepoints()` tells how many of them are still open, so a caller holding the transaction (the test
+ * harness) can detect work that was started and never finished.
+ */
+export function pgliteTransactionClient(
+  tx: Transaction,
+): { client: DbClient; openSavepoints: () => number } {
+  const state = { savepoints: 0 };
+  return {
+    client: new PgliteClient(tx, false, state),
+    openSavepoints: () => state.savepoints,
+  };
+}
+
+type Executor = PGlite | Transaction;
+
+/** Savepoint bookkeeping shared by every client of one outer transaction. */
+interface TransactionState {
+  savepoints: number;
+}
+
+class PgliteClient implements DbClient {
+  #executor: Executor;
+  #owner: boolean;
+  #transaction: TransactionState | undefined;
+  #closed = false;
+
+  constructor(executor: Executor, owner: boolean, transaction?: TransactionState) {
+    this.#executor = executor;
+    this.#owner = owner;
+    this.#transaction = transaction;
+  }
+
+  get closed(): boolean {
+    return this.#closed || this.#executor.closed;
+  }
+
+  async query<T extends Row = Row>(sql: string, params: readonly QueryParam[] = []): Promise<T[]> {
+    this.#assertUsable("run a query");
+    try {
+      const result = await this.#executor.query<T>(sql, [...params]);
+      return result.rows;
+    } catch (cause) {
+      throw queryError(sql, cause);
+    }
+  }
+
+  async queryOne<T extends Row = Row>(
+    sql: string,
+    params: readonly QueryParam[] = [],
+  ): Promise<T | null> {
+    const rows = await this.query<T>(sql, params);
+    return rows[0] ?? null;
+  }
+
+  // `extra` exists only to reject parameters from untyped callers: exec() runs multi-statement text, which
+  // PostgreSQL cannot parameterise, so dropping them silently would run different SQL than intended.
+  async exec(sql: string, ...extra: never[]): Promise<void> {
+    if (extra.length > 0) {
+      throw new TypeError(
+        `Cannot run SQL with exec(): it takes no parameters, found ${extra.length}; use query() instead`,
+      );
+    }
+    this.#assertUsable("run SQL");
+    try {
+      await this.#executor.exec(sql);
+    } catch (cause) {
+      throw queryError(sql, cause);
+    }
+  }
+
+  transaction<T>(fn: (tx: DbClient) => Promise<T>): Promise<T> {
+    this.#assertUsable("start a transaction");
+    const executor = this.#executor;
+    if (executor instanceof PGlite) {
+      return executor.transaction((tx) => {
+        const state = { savepoints: 0 };
+        const client = new PgliteClient(tx, false, state);
+        return fn(client).finally(() => client.#end());
+      });
+    }
+    return this.#savepoint(executor, fn);
+  }
+
+  async #savepoint<T>(tx: Transaction, fn: (tx: DbClient) => Promise<T>): Promise<T> {
+    const state = this.#transaction ?? { savepoints: 0 };
+    state.savepoints += 1;
+    const name = `pml_sp_${state.savepoints}`;
+    const client = new PgliteClient(tx, false, state);
+    try {
+      await this.#run(tx, `SAVEPOINT ${name}`);
+      const result = await fn(client);
+      await this.#run(tx, `RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (error) {
+      if (!tx.closed) {
+        await this.#run(tx, `ROLLBACK TO SAVEPOINT ${name}`);
+        await this.#run(tx, `RELEASE SAVEPOINT ${name}`);
+      }
+      throw error;
+    } finally {
+      client.#end();
+      state.savepoints -= 1;
+    }
+  }
+
+  async #run(tx: Transaction, sql: string): Promise<void> {
+    try {
+      await tx.exec(sql);
+    } catch (cause) {
+      throw queryError(sql, cause);
+    }
+  }
+
+  #end(): void {
+    this.#closed = true;
+  }
+
+  #assertUsable(action: string): void {
+    if (this.#executor.closed) {
+      const what = this.#executor instanceof PGlite
+        ? "the database is closed"
+        : "its transaction has ended";
+      throw new DbError(
+        this.#executor instanceof PGlite ? "DB_CLOSED" : "DB_TRANSACTION_ENDED",
+        `Cannot ${action}: ${what}`,
+      );
+    }
+    if (this.#closed) {
+      const transactional = this.#transaction !== undefined || !(this.#executor instanceof PGlite);
+      throw new DbError(
+        transactional ? "DB_TRANSACTION_ENDED" : "DB_CLOSED",
+        `Cannot ${action}: ${
+          transactional
+            ? "the transaction this client belongs to has ended"
+            : "the client is closed"
+        }`,
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#owner && this.#executor instanceof PGlite && !this.#executor.closed) {
+      await this.#executor.close();
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function queryError(sql: string, cause: unknown): DbError {
+  const fields = cause as { code?: unknown; constraint?: unknown };
+  const details: { sql: string; cause: unknown; sqlState?: string; constraint?: string } = {
+    sql,
+    cause,
+  };
+  if (typeof fields?.code === "string") details.sqlState = fields.code;
+  if (typeof fields?.constraint === "string") details.constraint = fields.constraint;
+  return new DbError("DB_QUERY_FAILED", `Cannot run query: ${describe(cause)}`, details);
+}
+
+function describe(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  return String(cause);
+}

@@ -1,0 +1,169 @@
+/**
+ * A canonical, stable description of a database schema — extensions, tables, columns with types and
+ * defaults, constraints, indexes and triggers — as data and as text, so two schemas can be compared with a
+ * readable diff and a committed golden copy can pin the result of the migrations.
+ *
+ * @module
+ */
+import type { DbClient } from "./db_client.ts";
+
+/** One column of a table. */
+export interface ColumnSnapshot {
+  /** Column name. */
+  name: string;
+  /** The type as PostgreSQL formats it, e.g. `timestamp with time zone`, `vector(1024)`. */
+  type: string;
+  /** Whether the column is `NOT NULL`. */
+  notNull: boolean;
+  /** The default expression, or `null`. */
+  default: string | null;
+}
+
+/** One table of the schema. */
+export interface TableSnapshot {
+  /** Table name. */
+  name: string;
+  /** Columns in table order. */
+  columns: ColumnSnapshot[];
+  /**
+   * Constraints as `name: definition`, sorted by name. NOT NULL is shown on the column, so PostgreSQL 18's
+   * not-null constraint entries are left out.
+   */
+  constraints: string[];
+  /** Indexes as their `CREATE INDEX` text, sorted by index name. */
+  indexes: string[];
+  /** Triggers (user-defined, not internal ones) as `name: definition`, sorted by name. */
+  triggers: string[];
+}
+
+/** The schema of the current search-path schema (normally `public`). */
+export interface SchemaSnapshot {
+  /** Installed extensions, sorted. */
+  extensions: string[];
+  /** Tables, sorted by name. */
+  tables: TableSnapshot[];
+}
+
+/**
+ * Reads the schema of the current schema (`current_schema()`), sorted so the same schema always gives the
+ * same snapshot.
+ *
+ * @example Usage
+ * ```ts
+ * import { openDatabase, readSchemaSnapshot } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * await using db = await openDatabase();
+ * await db.exec("CREATE TABLE notes (id SERIAL PRIMARY KEY, body TEXT NOT NULL)");
+ * const snapshot = await readSchemaSnapshot(db);
+ * assert.deepEqual(snapshot.tables.map((t) => t.name), ["notes"]);
+ * assert.deepEqual(snapshot.tables[0]?.columns[1], {
+ *   name: "body", type: "text", notNull: true, default: null,
+ * });
+ * ```
+ */
+export async function readSchemaSnapshot(db: DbClient): Promise<SchemaSnapshot> {
+  const [extensions, columns, constraints, indexes, triggers] = await Promise.all([
+    db.query<{ name: string }>("SELECT extname AS name FROM pg_extension ORDER BY extname"),
+    db.query<
+      { table: string; name: string; type: string; not_null: boolean; default: string | null }
+    >(
+      `SELECT c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+              a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default
+       FROM pg_attribute a
+       JOIN pg_class c ON c.oid = a.attrelid
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+       WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+         AND a.attnum > 0 AND NOT a.attisdropped
+       ORDER BY c.relname, a.attnum`,
+    ),
+    db.query<{ table: string; text: string }>(
+      `SELECT c.relname AS table, con.conname || ': ' || pg_get_constraintdef(con.oid) AS text
+       FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+       WHERE c.relnamespace = current_schema()::regnamespace AND con.contype <> 'n'
+       ORDER BY c.relname, con.conname`,
+    ),
+    db.query<{ table: string; text: string }>(
+      `SELECT tablename AS table, indexdef AS text FROM pg_indexes
+       WHERE schemaname = current_schema() ORDER BY tablename, indexname`,
+    ),
+    db.query<{ table: string; text: string }>(
+      `SELECT c.relname AS table, t.tgname || ': ' || pg_get_triggerdef(t.oid) AS text
+       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+       WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal
+       ORDER BY c.relname, t.tgname`,
+    ),
+  ]);
+  const tables = new Map<string, TableSnapshot>();
+  for (const column of columns) {
+    const table = tables.get(column.table) ??
+      { name: column.table, columns: [], constraints: [], indexes: [], triggers: [] };
+    table.columns.push({
+      name: column.name,
+      type: column.type,
+      notNull: column.not_null,
+      default: column.default,
+    });
+    tables.set(column.table, table);
+  }
+  for (
+    const [rows, key] of [[constraints, "constraints"], [indexes, "indexes"], [
+      triggers,
+      "triggers",
+    ]] as const
+  ) {
+    for (const row of rows) tables.get(row.table)?.[key].push(row.text);
+  }
+  return {
+    extensions: extensions.map((e) => e.name),
+    tables: [...tables.values()].sort((a, b) => compareText(a.name, b.name)),
+  };
+}
+
+/**
+ * Formats a snapshot as canonical text, one line per fact, for display and for line diffs.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatSchemaSnapshot } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * const text = formatSchemaSnapshot({
+ *   extensions: ["plpgsql"],
+ *   tables: [{
+ *     name: "notes",
+ *     columns: [{ name: "id", type: "integer", notNull: true, default: null }],
+ *     constraints: ["notes_pkey: PRIMARY KEY (id)"],
+ *     indexes: [],
+ *     triggers: [],
+ *   }],
+ * });
+ * assert.equal(text, [
+ *   "extension plpgsql",
+ *   "table notes",
+ *   "  column id integer NOT NULL",
+ *   "  constraint notes_pkey: PRIMARY KEY (id)",
+ *   "",
+ * ].join("\n"));
+ * ```
+ */
+export function formatSchemaSnapshot(snapshot: SchemaSnapshot): string {
+  const lines = snapshot.extensions.map((name) => `extension ${name}`);
+  for (const table of snapshot.tables) {
+    lines.push(`table ${table.name}`);
+    for (const column of table.columns) {
+      const notNull = column.notNull ? " NOT NULL" : "";
+      const fallback = column.default === null ? "" : ` DEFAULT ${column.default}`;
+      lines.push(`  column ${column.name} ${column.type}${notNull}${fallback}`);
+    }
+    for (const constraint of table.constraints) lines.push(`  constraint ${constraint}`);
+    for (const index of table.indexes) lines.push(`  index ${index}`);
+    for (const trigger of table.triggers) lines.push(`  trigger ${trigger}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Code-point order, independent of the locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
