@@ -88,16 +88,18 @@ export function pgliteClient(pg: PGlite, options: { owner?: boolean } = {}): DbC
 }
 
 /**
- * Wraps an open PGlite transaction as a {@linkcode DbClient}: `transaction()` on it creates savepoints.
- * `openSavepoints()` tells how many of them are still open, so a caller holding the transaction (the test
- * harness) can detect work that was started and never finished.
+ * Wraps an open PGlite transaction as a {@linkcode DbClient} that behaves like a connection of its own:
+ * `transaction()` on it creates savepoints, and each statement run directly on it is guarded by a savepoint,
+ * so a failing statement does not abort the surrounding transaction (as it would not on an autocommit
+ * connection). `openSavepoints()` tells how many `transaction()` calls are still running, so the holder of
+ * the transaction (the test harness) can detect work that was started and never finished.
  */
 export function pgliteTransactionClient(
   tx: Transaction,
 ): { client: DbClient; openSavepoints: () => number } {
   const state = { savepoints: 0 };
   return {
-    client: new PgliteClient(tx, false, state),
+    client: new PgliteClient(tx, false, state, true),
     openSavepoints: () => state.savepoints,
   };
 }
@@ -113,12 +115,19 @@ class PgliteClient implements DbClient {
   #executor: Executor;
   #owner: boolean;
   #transaction: TransactionState | undefined;
+  #guardStatements: boolean;
   #closed = false;
 
-  constructor(executor: Executor, owner: boolean, transaction?: TransactionState) {
+  constructor(
+    executor: Executor,
+    owner: boolean,
+    transaction?: TransactionState,
+    guardStatements = false,
+  ) {
     this.#executor = executor;
     this.#owner = owner;
     this.#transaction = transaction;
+    this.#guardStatements = guardStatements;
   }
 
   get closed(): boolean {
@@ -127,12 +136,8 @@ class PgliteClient implements DbClient {
 
   async query<T extends Row = Row>(sql: string, params: readonly QueryParam[] = []): Promise<T[]> {
     this.#assertUsable("run a query");
-    try {
-      const result = await this.#executor.query<T>(sql, [...params]);
-      return result.rows;
-    } catch (cause) {
-      throw queryError(sql, cause);
-    }
+    const result = await this.#run(sql, () => this.#executor.query<T>(sql, [...params]));
+    return result.rows;
   }
 
   async queryOne<T extends Row = Row>(
@@ -152,9 +157,20 @@ class PgliteClient implements DbClient {
       );
     }
     this.#assertUsable("run SQL");
+    await this.#run(sql, () => this.#executor.exec(sql));
+  }
+
+  async #run<R>(sql: string, run: () => Promise<R>): Promise<R> {
+    const guard = this.#guardStatements ? this.#executor : undefined;
+    if (guard !== undefined) await guard.exec("SAVEPOINT pml_statement");
     try {
-      await this.#executor.exec(sql);
+      const result = await run();
+      if (guard !== undefined) await guard.exec("RELEASE SAVEPOINT pml_statement");
+      return result;
     } catch (cause) {
+      if (guard !== undefined) {
+        await guard.exec("ROLLBACK TO SAVEPOINT pml_statement; RELEASE SAVEPOINT pml_statement");
+      }
       throw queryError(sql, cause);
     }
   }
@@ -178,27 +194,18 @@ class PgliteClient implements DbClient {
     const name = `pml_sp_${state.savepoints}`;
     const client = new PgliteClient(tx, false, state);
     try {
-      await this.#run(tx, `SAVEPOINT ${name}`);
+      await control(tx, `SAVEPOINT ${name}`);
       const result = await fn(client);
-      await this.#run(tx, `RELEASE SAVEPOINT ${name}`);
+      await control(tx, `RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (error) {
       if (!tx.closed) {
-        await this.#run(tx, `ROLLBACK TO SAVEPOINT ${name}`);
-        await this.#run(tx, `RELEASE SAVEPOINT ${name}`);
+        await control(tx, `ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
       }
       throw error;
     } finally {
       client.#end();
       state.savepoints -= 1;
-    }
-  }
-
-  async #run(tx: Transaction, sql: string): Promise<void> {
-    try {
-      await tx.exec(sql);
-    } catch (cause) {
-      throw queryError(sql, cause);
     }
   }
 
@@ -239,6 +246,15 @@ class PgliteClient implements DbClient {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** Runs transaction-control SQL, reporting a failure like any other statement. */
+async function control(tx: Transaction, sql: string): Promise<void> {
+  try {
+    await tx.exec(sql);
+  } catch (cause) {
+    throw queryError(sql, cause);
   }
 }
 

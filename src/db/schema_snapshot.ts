@@ -23,7 +23,10 @@ export interface ColumnSnapshot {
 export interface TableSnapshot {
   /** Table name. */
   name: string;
-  /** Columns in table order. */
+  /**
+   * Columns sorted by name. Physical order is left out on purpose: it records history, not schema (a
+   * column dropped by one migration and re-added by a rollback moves to the end of the table).
+   */
   columns: ColumnSnapshot[];
   /**
    * Constraints as `name: definition`, sorted by name. NOT NULL is shown on the column, so PostgreSQL 18's
@@ -57,7 +60,7 @@ export interface SchemaSnapshot {
  * await db.exec("CREATE TABLE notes (id SERIAL PRIMARY KEY, body TEXT NOT NULL)");
  * const snapshot = await readSchemaSnapshot(db);
  * assert.deepEqual(snapshot.tables.map((t) => t.name), ["notes"]);
- * assert.deepEqual(snapshot.tables[0]?.columns[1], {
+ * assert.deepEqual(snapshot.tables[0]?.columns[0], {
  *   name: "body", type: "text", notNull: true, default: null,
  * });
  * ```
@@ -75,7 +78,7 @@ export async function readSchemaSnapshot(db: DbClient): Promise<SchemaSnapshot> 
        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
        WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
          AND a.attnum > 0 AND NOT a.attisdropped
-       ORDER BY c.relname, a.attnum`,
+       ORDER BY c.relname, a.attname COLLATE "C"`,
     ),
     db.query<{ table: string; text: string }>(
       `SELECT c.relname AS table, con.conname || ': ' || pg_get_constraintdef(con.oid) AS text

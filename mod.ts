@@ -1,0 +1,66 @@
+/**
+ * pml-store: the storage foundation of an MCP tool gateway.
+ *
+ * - Durable data in an embedded PostgreSQL (PGlite with pgvector): {@linkcode openDatabase}, migrations
+ *   001–019 ({@linkcode migrations}) and a checksummed runner ({@linkcode migrate}, {@linkcode status},
+ *   {@linkcode verify}, {@linkcode rollback}).
+ * - The `migrate` command line ({@linkcode runCli}).
+ *
+ * Test support lives in `@pml/store/fixtures`.
+ *
+ * @example Migrating an in-memory database
+ * ```ts
+ * import { migrate, openDatabase, status } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * await using db = await openDatabase({ path: "memory://" });
+ * await migrate(db);
+ * assert.equal((await status(db)).currentVersion, 19);
+ * ```
+ *
+ * @module
+ */
+export type { DbClient, QueryParam, Row } from "./src/db/db_client.ts";
+export type { Migration } from "./src/db/migration.ts";
+export {
+  DbError,
+  type DbErrorCode,
+  MigrationError,
+  type MigrationErrorCode,
+} from "./src/db/errors.ts";
+export {
+  MEMORY_PATH,
+  openDatabase,
+  type OpenDatabaseOptions,
+  openPglite,
+  pgliteClient,
+} from "./src/db/pglite_client.ts";
+export { migrations, MISSING_VERSIONS } from "./src/db/migrations.ts";
+export { defineMigrations, type DefineMigrationsOptions } from "./src/db/migration_registry.ts";
+export { migrationChecksum } from "./src/db/migration_checksum.ts";
+export {
+  migrate,
+  type MigrateOptions,
+  type MigrateResult,
+  type MigrationOutcome,
+  type MigrationResult,
+  rollback,
+} from "./src/db/migrator.ts";
+export {
+  type MigrationState,
+  type MigrationStatusEntry,
+  status,
+  type StatusResult,
+  verify,
+  type VerifyProblem,
+  type VerifyResult,
+} from "./src/db/migration_status.ts";
+export { splitSqlStatements } from "./src/db/sql_statements.ts";
+export {
+  type ColumnSnapshot,
+  formatSchemaSnapshot,
+  readSchemaSnapshot,
+  type SchemaSnapshot,
+  type TableSnapshot,
+} from "./src/db/schema_snapshot.ts";
+export { type CliIo, DEFAULT_DB_DIR, runCli } from "./src/cli/run_cli.ts";

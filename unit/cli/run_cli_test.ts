@@ -1,0 +1,184 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type CliIo, runCli, USAGE } from "../../src/cli/run_cli.ts";
+import { readGoldenSchema } from "../../fixtures/schema_golden.ts";
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    env: (name) => options.env?.[name],
+    cwd: options.cwd ?? Deno.cwd(),
+  };
+  const code = await runCli(args, io);
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+const appliedLines = (text: string) =>
+  text.split("\n").filter((l) => /^ {2}applied \d{3} /.test(l));
+
+Deno.test("the CLI migrates a data directory, then finds it up to date", async (t) => {
+  const cwd = await Deno.makeTempDir();
+  try {
+    await t.step(
+      "first run applies 18 migrations into .pml/db of the working directory",
+      async () => {
+        const run = await cli([], { cwd });
+        assert.equal(run.err, "");
+        assert.equal(run.code, 0);
+        assert.ok(run.out.startsWith(`Database: ${join(cwd, ".pml", "db")}\n`));
+        assert.equal(appliedLines(run.out).length, 18);
+        assert.match(run.out, /^ {2}applied 001 initial_schema \(\d+(\.\d)? ms\)$/m);
+        assert.match(
+          run.out,
+          /^ {2}applied 019 db_schema_cleanup \(.* ms\) — moved 0 audit row\(s\) to permission_audit_log_quarantine$/m,
+        );
+        assert.match(run.out, /^Applied 18 migration\(s\); now at version 19\.$/m);
+        assert.match(run.out, /^18 applied, 0 pending$/m);
+        const entries = [];
+        for await (const entry of Deno.readDir(join(cwd, ".pml", "db"))) entries.push(entry.name);
+        assert.ok(entries.includes("PG_VERSION"));
+      },
+    );
+
+    await t.step("second run applies nothing and says the database is up to date", async () => {
+      const run = await cli(["migrate"], { cwd });
+      assert.equal(run.code, 0);
+      assert.deepEqual(appliedLines(run.out), []);
+      assert.match(run.out, /^Database is up to date at version 19; nothing to apply\.$/m);
+    });
+
+    await t.step("status lists every migration as applied", async () => {
+      const run = await cli(["status"], { cwd });
+      assert.equal(run.code, 0);
+      assert.match(run.out, /^VERSION +NAME +STATE +APPLIED AT$/m);
+      assert.match(run.out, /^019 +db_schema_cleanup +applied +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/m);
+      assert.doesNotMatch(run.out, /^005 /m);
+      assert.match(run.out, /^18 applied, 0 pending$/m);
+    });
+
+    await t.step("rollback --to 18 reverts 019, and migrate applies it again", async () => {
+      const back = await cli(["rollback", "--to", "18"], { cwd });
+      assert.equal(back.code, 0);
+      assert.match(back.out, /^ {2}rolled back 019 db_schema_cleanup \(.* ms\)$/m);
+      assert.match(back.out, /^019 +db_schema_cleanup +pending$/m);
+      assert.match(back.out, /^17 applied, 1 pending$/m);
+      const again = await cli(["migrate"], { cwd });
+      assert.equal(again.code, 0);
+      assert.deepEqual(appliedLines(again.out).map((l) => l.split(" (")[0]), [
+        "  applied 019 db_schema_cleanup",
+      ]);
+    });
+
+    await t.step("schema prints the canonical schema, the same as the golden snapshot", async () => {
+      const run = await cli(["schema"], { cwd });
+      assert.equal(run.code, 0);
+      assert.equal(`${run.out}\n`, await readGoldenSchema());
+    });
+
+    await t.step("verify finds the history consistent", async () => {
+      const run = await cli(["verify"], { cwd });
+      assert.deepEqual(run, {
+        code: 0,
+        out: "OK: the applied migrations match the code.",
+        err: "",
+      });
+    });
+
+    await t.step(
+      "rollback to a version that is not applied fails with one clear line",
+      async () => {
+        const run = await cli(["rollback", "--to", "5"], { cwd });
+        assert.equal(run.code, 1);
+        assert.match(
+          run.err,
+          /^error: Cannot roll back to version 5: it is not applied \(applied: 1, 2,/,
+        );
+        assert.equal(run.err.split("\n").length, 1);
+      },
+    );
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
+Deno.test("the CLI takes the database from --db, then PML_DB_PATH", async () => {
+  const run = await cli(["status"], { env: { PML_DB_PATH: "memory://" } });
+  assert.equal(run.code, 0);
+  assert.match(run.out, /^Database: memory:\/\/$/m);
+  assert.match(run.out, /^0 applied, 18 pending$/m);
+  const schema = await cli(["schema", "--db", "memory://"], {
+    env: { PML_DB_PATH: "/nonexistent/x" },
+  });
+  assert.equal(schema.code, 0);
+  assert.equal(schema.out, "extension plpgsql");
+});
+
+Deno.test("the CLI rejects bad usage with the usage text and exit code 2", async () => {
+  const cases: [string[], string][] = [
+    [
+      ["frobnicate"],
+      "error: unknown command 'frobnicate', expected one of migrate, status, verify, rollback, schema",
+    ],
+    [["status", "--bogus"], "error: Unknown option '--bogus'"],
+    [["rollback"], "error: rollback needs --to N"],
+    [
+      ["rollback", "--to", "abc"],
+      "error: --to must be a non-negative integer version, found 'abc'",
+    ],
+    [["status", "--to", "3"], "error: --to is only for rollback, not status"],
+    [["status", "extra"], "error: unexpected argument 'extra'"],
+  ];
+  for (const [args, message] of cases) {
+    const run = await cli(args);
+    assert.equal(run.code, 2, args.join(" "));
+    assert.equal(run.out, "");
+    assert.ok(run.err.startsWith(`${message}`), `${args.join(" ")}: ${run.err.split("\n")[0]}`);
+    assert.ok(run.err.endsWith(USAGE));
+  }
+  const help = await cli(["--help"]);
+  assert.deepEqual(help, { code: 0, out: "", err: USAGE });
+});
+
+Deno.test("the CLI fails with one line naming a bad database path", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "file.txt");
+    await Deno.writeTextFile(file, "not a database");
+    const run = await cli(["migrate", "--db", file]);
+    assert.equal(run.code, 1);
+    assert.equal(run.out, "");
+    assert.equal(
+      run.err,
+      `error: Cannot open database at '${file}': it is a file, expected a data directory ` +
+        "(or a path that does not exist yet)",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("`deno task migrate` passes its arguments to the CLI and sets the exit code", async () => {
+  const deno = Deno.execPath();
+  const root = new URL("../../", import.meta.url);
+  const bad = await new Deno.Command(deno, {
+    args: ["task", "--quiet", "migrate", "frobnicate"],
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(bad.code, 2);
+  assert.match(new TextDecoder().decode(bad.stderr), /error: unknown command 'frobnicate'/);
+  const status = await new Deno.Command(deno, {
+    args: ["task", "--quiet", "migrate", "status"],
+    cwd: root,
+    env: { PML_DB_PATH: "memory://" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
+  assert.match(new TextDecoder().decode(status.stdout), /^0 applied, 18 pending$/m);
+});

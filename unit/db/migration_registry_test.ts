@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { defineMigrations } from "../../src/db/migration_registry.ts";
+import { migrations, MISSING_VERSIONS } from "../../src/db/migrations.ts";
+import { MigrationError } from "../../src/db/errors.ts";
+import type { Migration } from "../../src/db/migration.ts";
+
+const m = (version: number, name = `m${version}`): Migration => ({
+  version,
+  name,
+  up: "",
+  down: "",
+});
+
+Deno.test("migrations registry holds 001–019 without 005, ascending, frozen", () => {
+  assert.deepEqual(
+    migrations.map((x) => x.version),
+    [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+  );
+  assert.deepEqual(MISSING_VERSIONS, [5]);
+  assert.equal(migrations[0]?.name, "initial_schema");
+  assert.equal(migrations.at(-1)?.name, "db_schema_cleanup");
+  assert.ok(Object.isFrozen(migrations) && migrations.every(Object.isFrozen));
+});
+
+Deno.test("defineMigrations() rejects duplicate versions naming both migrations", () => {
+  assert.throws(() => defineMigrations([m(1, "a"), m(1, "b")]), {
+    name: "MigrationError",
+    code: "MIGRATION_REGISTRY_INVALID",
+    message:
+      "Cannot use migration list: version 1 is used twice ('a' and 'b'), expected unique versions",
+  });
+});
+
+Deno.test("defineMigrations() rejects out-of-order versions", () => {
+  assert.throws(() => defineMigrations([m(2, "b"), m(1, "a")]), {
+    code: "MIGRATION_REGISTRY_INVALID",
+    message:
+      "Cannot use migration list: version 1 (a) comes after 2 (b), expected ascending versions",
+  });
+});
+
+Deno.test("defineMigrations() rejects bad versions, names and SQL", () => {
+  assert.throws(
+    () => defineMigrations([m(0)]),
+    /entry 0 has version 0, expected a positive integer/,
+  );
+  assert.throws(() => defineMigrations([m(1.5)]), /version 1.5, expected a positive integer/);
+  assert.throws(() => defineMigrations([m(1, "Bad Name")]), /name "Bad Name", expected snake_case/);
+  const noSql = { version: 1, name: "a", up: 1 } as unknown as Migration;
+  assert.throws(() => defineMigrations([noSql]), /must have 'up' and 'down' SQL text/);
+});
+
+Deno.test("defineMigrations() accepts only declared gaps", () => {
+  assert.throws(() => defineMigrations([m(1), m(3)], { missingVersions: [] }), {
+    message:
+      "Cannot use migration list: version 2 is missing, expected every version up to 3 or a declared gap",
+  });
+  assert.throws(
+    () => defineMigrations([m(1), m(2)], { missingVersions: [2] }),
+    /version 2 is declared missing but is present/,
+  );
+  assert.equal(defineMigrations([m(1), m(3)], { missingVersions: [2] }).length, 2);
+  assert.throws(() => defineMigrations([m(2), m(2)]), (error) => {
+    assert.ok(error instanceof MigrationError);
+    assert.equal(error.version, 2);
+    return true;
+  });
+});

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { withMigratedDb } from "../../fixtures/test_db.ts";
+import { diffLines, readFingerprint } from "../../fixtures/fingerprint.ts";
+import { migrations } from "../../src/db/migrations.ts";
+import { migrate, runStatements } from "../../src/db/migrator.ts";
+import { readSchemaSnapshot } from "../../src/db/schema_snapshot.ts";
+
+Deno.test("every up runs again without changing the schema or the seeded rows", async () => {
+  await withMigratedDb(async (db) => {
+    const before = await readFingerprint(db);
+    for (const migration of migrations) await runStatements(db, migration, "up");
+    const after = await readFingerprint(db);
+    assert.equal(diffLines(before.schema, after.schema), "");
+    assert.equal(after.data, before.data);
+    const seeds = await db.query(
+      "SELECT config_key, config_value, total_samples FROM adaptive_config ORDER BY config_key",
+    );
+    assert.deepEqual(seeds, [
+      { config_key: "threshold_explicit", config_value: 0.7, total_samples: 0 },
+      { config_key: "threshold_speculative", config_value: 0.85, total_samples: 0 },
+      { config_key: "threshold_suggestion", config_value: 0.7, total_samples: 0 },
+    ]);
+    assert.deepEqual(await migrate(db), { results: [] });
+  });
+});
+
+Deno.test("down then up of each migration, newest first, returns to the same schema", async () => {
+  await withMigratedDb(async (db) => {
+    const original = (await readFingerprint(db)).schema;
+    for (const migration of [...migrations].reverse()) {
+      const before = (await readFingerprint(db)).schema;
+      await runStatements(db, migration, "down");
+      await runStatements(db, migration, "down");
+      await runStatements(db, migration, "up");
+      const after = (await readFingerprint(db)).schema;
+      assert.equal(
+        diffLines(before, after),
+        "",
+        `down+up of ${migration.version} changed the schema`,
+      );
+      await runStatements(db, migration, "down");
+    }
+    for (const migration of migrations) await runStatements(db, migration, "up");
+    assert.equal(diffLines(original, (await readFingerprint(db)).schema), "");
+  });
+});
+
+Deno.test("the schema after 019 has the 16 tables and none of the dropped objects", async () => {
+  await withMigratedDb(async (db) => {
+    const snapshot = await readSchemaSnapshot(db);
+    assert.deepEqual(snapshot.extensions, ["plpgsql", "vector"]);
+    assert.deepEqual(snapshot.tables.map((t) => t.name), [
+      "adaptive_config",
+      "adaptive_thresholds",
+      "algorithm_traces",
+      "capability_dependency",
+      "config",
+      "episodic_events",
+      "error_log",
+      "metrics",
+      "migrations_history",
+      "permission_audit_log",
+      "permission_audit_log_quarantine",
+      "tool_dependency",
+      "tool_embedding",
+      "tool_schema",
+      "workflow_checkpoint",
+      "workflow_execution",
+      "workflow_pattern",
+    ]);
+    const toolDependency = snapshot.tables.find((t) => t.name === "tool_dependency");
+    assert.deepEqual(toolDependency?.columns.map((c) => c.name), [
+      "confidence_score",
+      "edge_source",
+      "edge_type",
+      "from_tool_id",
+      "last_observed",
+      "observed_count",
+      "to_tool_id",
+    ]);
+    const allIndexes = snapshot.tables.flatMap((t) => t.indexes).join("\n");
+    assert.doesNotMatch(allIndexes, /idx_tool_dependency_source|mcp_tool|workflow_dags/);
+    assert.ok(snapshot.tables.every((t) => t.triggers.length === 0));
+  });
+});

@@ -1,0 +1,182 @@
+import assert from "node:assert/strict";
+import { withMigratedDb } from "../../fixtures/test_db.ts";
+import { migrations } from "../../src/db/migrations.ts";
+import { migrate, rollback } from "../../src/db/migrator.ts";
+import { status, verify } from "../../src/db/migration_status.ts";
+import type { Migration } from "../../src/db/migration.ts";
+import type { DbClient } from "../../src/db/db_client.ts";
+
+const halfWay: Migration = {
+  version: 20,
+  name: "fails_half_way",
+  up:
+    "CREATE TABLE half_done (id INT);\nINSERT INTO half_done VALUES (1);\nSELECT * FROM no_such_table;",
+  down: "DROP TABLE IF EXISTS half_done;",
+};
+const later: Migration = {
+  version: 21,
+  name: "after_failure",
+  up: "CREATE TABLE IF NOT EXISTS later (id INT);",
+  down: "DROP TABLE IF EXISTS later;",
+};
+
+async function tableExists(db: DbClient, name: string): Promise<boolean> {
+  const row = await db.queryOne<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [name]);
+  return row?.t != null;
+}
+
+async function historyVersions(db: DbClient): Promise<number[]> {
+  const rows = await db.query<{ version: number }>(
+    "SELECT version FROM migrations_history ORDER BY version",
+  );
+  return rows.map((row) => row.version);
+}
+
+Deno.test("migrate() on a migrated database applies nothing", async () => {
+  await withMigratedDb(async (db) => {
+    assert.deepEqual(await migrate(db), { results: [] });
+    const current = await status(db);
+    assert.equal(current.currentVersion, 19);
+    assert.equal(current.pendingCount, 0);
+    assert.ok(current.entries.every((entry) => entry.state === "applied"));
+  });
+});
+
+Deno.test("migrate() stops at a failing migration, names it, and leaves nothing of it behind", async () => {
+  await withMigratedDb(async (db) => {
+    const error = await migrate(db, [...migrations, halfWay, later]).catch((e) => e);
+    assert.equal(error.name, "MigrationError");
+    assert.equal(error.code, "MIGRATION_FAILED");
+    assert.equal(error.version, 20);
+    assert.equal(error.migrationName, "fails_half_way");
+    assert.equal(error.sql, "SELECT * FROM no_such_table");
+    assert.equal(
+      error.message,
+      'Cannot apply migration 20 (fails_half_way): relation "no_such_table" does not exist; ' +
+        "failing statement: SELECT * FROM no_such_table",
+    );
+    assert.deepEqual(
+      error.results.map((r: { version: number; status: string }) => [r.version, r.status]),
+      [[20, "failed"], [21, "not_executed"]],
+    );
+    assert.equal(await tableExists(db, "half_done"), false);
+    assert.equal(await tableExists(db, "later"), false);
+    assert.deepEqual((await historyVersions(db)).slice(-2), [18, 19]);
+  });
+});
+
+Deno.test("migrate() keeps earlier migrations of the same run when a later one fails", async () => {
+  await withMigratedDb(async (db) => {
+    const error = await migrate(db, [...migrations, later, { ...halfWay, version: 22 }])
+      .catch((e) => e);
+    assert.equal(error.version, 22);
+    assert.equal(await tableExists(db, "later"), true);
+    assert.deepEqual((await historyVersions(db)).slice(-2), [19, 21]);
+  });
+});
+
+Deno.test("migrate() returns a result per migration with its time", async () => {
+  await withMigratedDb(async (db) => {
+    const seen: number[] = [];
+    const { results } = await migrate(db, [...migrations, later], {
+      onResult: (r) => seen.push(r.version),
+    });
+    assert.equal(results.length, 1);
+    const [result] = results;
+    assert.deepEqual({ ...result, ms: 0 }, {
+      version: 21,
+      name: "after_failure",
+      status: "applied",
+      ms: 0,
+    });
+    assert.ok(typeof result?.ms === "number" && result.ms >= 0);
+    assert.deepEqual(seen, [21]);
+    const row = await db.queryOne<{ checksum: string; execution_ms: number }>(
+      "SELECT checksum, execution_ms FROM migrations_history WHERE version = 21",
+    );
+    assert.match(row?.checksum ?? "", /^[0-9a-f]{64}$/);
+    assert.ok(Number.isInteger(row?.execution_ms));
+  });
+});
+
+Deno.test("verify() reports an edited migration, and migrate() refuses to run", async () => {
+  await withMigratedDb(async (db) => {
+    const edited = migrations.map((m) =>
+      m.version === 18 ? { ...m, up: `${m.up}\n-- edited after it was applied` } : m
+    );
+    const result = await verify(db, [...edited, later]);
+    assert.deepEqual(result, {
+      ok: false,
+      problems: [{
+        version: 18,
+        name: "permission_audit_log",
+        kind: "drifted",
+        message:
+          "migration 18 (permission_audit_log) was applied with different SQL: its checksum in " +
+          "migrations_history no longer matches the code; restore the original SQL, or add a new " +
+          "migration for the change",
+      }],
+    });
+    await assert.rejects(migrate(db, [...edited, later]), {
+      code: "MIGRATION_DRIFT",
+      message: /^Cannot apply migrations: migration 18 \(permission_audit_log\) was applied with/,
+    });
+    assert.equal(await tableExists(db, "later"), false);
+  });
+});
+
+Deno.test("verify() reports applied versions unknown to the registry and out-of-order ones", async () => {
+  await withMigratedDb(async (db) => {
+    const withoutEight = migrations.filter((m) => m.version !== 8);
+    const unknown = await verify(db, withoutEight);
+    assert.deepEqual(
+      unknown.problems.map((p) => [p.version, p.kind]),
+      [[8, "unknown"]],
+    );
+    await db.query("DELETE FROM migrations_history WHERE version = 8");
+    const outOfOrder = await verify(db);
+    assert.deepEqual(outOfOrder.problems.map((p) => [p.version, p.kind]), [[8, "out_of_order"]]);
+    await assert.rejects(migrate(db), { code: "MIGRATION_DRIFT" });
+  });
+});
+
+Deno.test("rollback() reverts newer migrations in reverse order and forgets them", async () => {
+  await withMigratedDb(async (db) => {
+    await migrate(db, [...migrations, later]);
+    const { results } = await rollback(db, 18, [...migrations, later]);
+    assert.deepEqual(results.map((r) => [r.version, r.status]), [[21, "rolled_back"], [
+      19,
+      "rolled_back",
+    ]]);
+    assert.equal(await tableExists(db, "later"), false);
+    assert.equal(await tableExists(db, "workflow_dags"), true);
+    assert.deepEqual((await historyVersions(db)).slice(-1), [18]);
+    assert.equal((await migrate(db)).results.length, 1);
+  });
+});
+
+Deno.test("rollback() to a version that is not applied is a clear error and changes nothing", async () => {
+  await withMigratedDb(async (db) => {
+    await assert.rejects(rollback(db, 5), {
+      code: "ROLLBACK_TARGET_INVALID",
+      message:
+        "Cannot roll back to version 5: it is not applied (applied: 1, 2, 3, 4, 6, 7, 8, 9, 10, " +
+        "11, 12, 13, 14, 15, 16, 17, 18, 19); choose an applied version, or 0 to revert everything",
+    });
+    await assert.rejects(rollback(db, -1), RangeError);
+    assert.equal((await historyVersions(db)).length, 18);
+  });
+});
+
+Deno.test("rollback() to 0 reverts everything, leaving only the history table", async () => {
+  await withMigratedDb(async (db) => {
+    const { results } = await rollback(db, 0);
+    assert.equal(results.length, 18);
+    const tables = await db.query<{ name: string }>(
+      "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()",
+    );
+    assert.deepEqual(tables, [{ name: "migrations_history" }]);
+    const extensions = await db.query("SELECT extname FROM pg_extension WHERE extname = 'vector'");
+    assert.deepEqual(extensions, []);
+  });
+});

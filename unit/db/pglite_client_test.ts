@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { openDatabase } from "../../src/db/pglite_client.ts";
+import { withFastDb } from "../../fixtures/test_db.ts";
+
+Deno.test("query(), queryOne() and exec() on the harness database", async () => {
+  await withFastDb(async (db) => {
+    await db.exec("CREATE TABLE t (id INT, label TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b');");
+    assert.deepEqual(await db.query("SELECT id, label FROM t WHERE id > $1 ORDER BY id", [0]), [
+      { id: 1, label: "a" },
+      { id: 2, label: "b" },
+    ]);
+    assert.deepEqual(await db.queryOne("SELECT label FROM t WHERE id = $1", [2]), { label: "b" });
+    assert.equal(await db.queryOne("SELECT label FROM t WHERE id = $1", [3]), null);
+  });
+});
+
+Deno.test("exec() refuses parameters instead of dropping them", async () => {
+  await withFastDb(async (db) => {
+    // @ts-expect-error exec() takes no parameters: passing any is a compile error.
+    const call = db.exec("SELECT $1", ["x"]);
+    await assert.rejects(call, {
+      name: "TypeError",
+      message: "Cannot run SQL with exec(): it takes no parameters, found 1; use query() instead",
+    });
+  });
+});
+
+Deno.test("a failed statement is a DbError carrying the SQL, the SQLSTATE and the cause", async () => {
+  await withFastDb(async (db) => {
+    const error = await db.query("SELECT * FROM missing WHERE id = $1", [1]).catch((e) => e);
+    assert.equal(error.name, "DbError");
+    assert.equal(error.code, "DB_QUERY_FAILED");
+    assert.equal(error.sql, "SELECT * FROM missing WHERE id = $1");
+    assert.equal(error.sqlState, "42P01");
+    assert.equal(error.message, 'Cannot run query: relation "missing" does not exist');
+    assert.ok(error.cause instanceof Error);
+  });
+});
+
+Deno.test("transaction() commits, rolls back, and nests as savepoints", async (t) => {
+  await using db = await openDatabase();
+  await db.exec("CREATE TABLE t (id INT PRIMARY KEY)");
+  const ids = async () =>
+    (await db.query<{ id: number }>("SELECT id FROM t ORDER BY id")).map((r) => r.id);
+
+  await t.step("a resolved callback commits", async () => {
+    assert.equal(
+      await db.transaction(async (tx) => {
+        await tx.query("INSERT INTO t VALUES (1)");
+        return "done";
+      }),
+      "done",
+    );
+    assert.deepEqual(await ids(), [1]);
+  });
+
+  await t.step("a thrown error rolls back and is rethrown", async () => {
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO t VALUES (2)");
+        throw new Error("boom");
+      }),
+      { message: "boom" },
+    );
+    assert.deepEqual(await ids(), [1]);
+  });
+
+  await t.step("a failing nested transaction rolls back only its savepoint", async () => {
+    await db.transaction(async (tx) => {
+      await tx.query("INSERT INTO t VALUES (3)");
+      await assert.rejects(
+        tx.transaction(async (inner) => {
+          await inner.query("INSERT INTO t VALUES (4)");
+          await inner.query("INSERT INTO t VALUES (4)");
+        }),
+        { sqlState: "23505" },
+      );
+      await tx.query("INSERT INTO t VALUES (5)");
+    });
+    assert.deepEqual(await ids(), [1, 3, 5]);
+  });
+
+  await t.step("a transaction client cannot be used after its transaction ended", async () => {
+    let leaked: { query: (sql: string) => Promise<unknown> } | undefined;
+    await db.transaction((tx) => {
+      leaked = tx;
+      return Promise.resolve();
+    });
+    await assert.rejects(leaked!.query("SELECT 1"), {
+      code: "DB_TRANSACTION_ENDED",
+      message: /^Cannot run a query: /,
+    });
+  });
+
+  await t.step("close() is idempotent and later calls fail clearly", async () => {
+    await db.close();
+    await db.close();
+    assert.equal(db.closed, true);
+    await assert.rejects(db.query("SELECT 1"), {
+      name: "DbError",
+      code: "DB_CLOSED",
+      message: "Cannot run a query: the database is closed",
+    });
+  });
+});
+
+Deno.test("openDatabase() refuses a path that is a file, naming the path", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "not-a-directory");
+    await Deno.writeTextFile(file, "hello");
+    await assert.rejects(openDatabase({ path: file }), {
+      name: "DbError",
+      code: "DB_OPEN_FAILED",
+      message: `Cannot open database at '${file}': it is a file, expected a data directory ` +
+        "(or a path that does not exist yet)",
+    });
+    assert.equal(await Deno.readTextFile(file), "hello");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("openDatabase() refuses a non-empty directory that is not a Postgres data directory", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(dir, "notes.txt"), "mine");
+    await assert.rejects(openDatabase({ path: dir }), {
+      code: "DB_OPEN_FAILED",
+      message:
+        `Cannot open database at '${dir}': it is not a PostgreSQL data directory (no PG_VERSION ` +
+        "file) and not empty; choose an empty or new directory",
+    });
+    const entries = [];
+    for await (const entry of Deno.readDir(dir)) entries.push(entry.name);
+    assert.deepEqual(entries, ["notes.txt"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("openDatabase() reports a directory it cannot create", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const blocker = join(dir, "file");
+    await Deno.writeTextFile(blocker, "");
+    const path = join(blocker, "db");
+    await assert.rejects(openDatabase({ path }), {
+      code: "DB_OPEN_FAILED",
+      message: new RegExp(
+        `^Cannot open database at '${path}': cannot (read it|create the directory)`,
+      ),
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

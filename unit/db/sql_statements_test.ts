@@ -1,0 +1,22 @@
+import assert from "node:assert/strict";
+import { splitSqlStatements } from "../../src/db/sql_statements.ts";
+
+Deno.test("splitSqlStatements() splits at top-level semicolons and drops empty statements", () => {
+  assert.deepEqual(splitSqlStatements("SELECT 1; ;\n SELECT 2;\n"), ["SELECT 1", "SELECT 2"]);
+});
+
+Deno.test("splitSqlStatements() keeps semicolons inside literals, identifiers and dollar quotes", () => {
+  const sql = [
+    "INSERT INTO t VALUES ('a;b', 'it''s; fine', E'x\\';y')",
+    'CREATE TABLE "odd;name" (id INT)',
+    "DO $$ BEGIN PERFORM 1; PERFORM 2; END $$",
+    "DO $body$ BEGIN RAISE NOTICE '$$;'; END $body$",
+    "SELECT $1::int",
+  ].join(";\n");
+  assert.deepEqual(splitSqlStatements(sql), sql.split(";\n"));
+});
+
+Deno.test("splitSqlStatements() ignores semicolons in comments and strips leading comments", () => {
+  const sql = "-- first; comment\nSELECT 1; /* block; comment */ SELECT 2; -- trailing; comment";
+  assert.deepEqual(splitSqlStatements(sql), ["SELECT 1", "SELECT 2"]);
+});
