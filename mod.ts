@@ -4,6 +4,10 @@
  * - Durable data in an embedded PostgreSQL (PGlite with pgvector): {@linkcode openDatabase}, migrations
  *   001–019 ({@linkcode migrations}) and a checksummed runner ({@linkcode migrate}, {@linkcode status},
  *   {@linkcode verify}, {@linkcode rollback}).
+ * - Ephemeral workflow state in Deno KV with an exact 1-hour TTL ({@linkcode saveWorkflowState} and the
+ *   deprecated `…WorkflowDAG` functions), on one shared KV handle ({@linkcode getKv}).
+ * - The gateway side: tool discovery into `tool_schema`, embeddings, vector search, the tool graph and the
+ *   gateway that routes calls and records what it observes.
  * - The `migrate` command line ({@linkcode runCli}).
  *
  * Test support lives in `@pml/store/fixtures`.
@@ -64,3 +68,9 @@ export {
   type TableSnapshot,
 } from "./src/db/schema_snapshot.ts";
 export { type CliIo, DEFAULT_DB_DIR, runCli } from "./src/cli/run_cli.ts";
+export * from "./src/cache/mod.ts";
+export * from "./src/discovery/mod.ts";
+export * from "./src/embeddings/mod.ts";
+export * from "./src/search/mod.ts";
+export * from "./src/graph/mod.ts";
+export * from "./src/gateway/mod.ts";

@@ -35,8 +35,8 @@ export const CREATE_HISTORY_TABLE_SQL = `CREATE TABLE IF NOT EXISTS migrations_h
 export async function ensureHistoryTable(db: DbClient): Promise<void> {
   await db.exec(CREATE_HISTORY_TABLE_SQL);
   const checksum = await db.queryOne(
-    `SELECT 1 FROM information_schema.columns
-     WHERE table_schema = current_schema() AND table_name = 'migrations_history' AND column_name = 'checksum'`,
+    `SELECT 1 FROM pg_attribute
+     WHERE attrelid = 'migrations_history'::regclass AND attname = 'checksum' AND NOT attisdropped`,
   );
   if (checksum === null) {
     throw new MigrationError(

@@ -73,11 +73,14 @@ Deno.test("the CLI migrates a data directory, then finds it up to date", async (
       ]);
     });
 
-    await t.step("schema prints the canonical schema, the same as the golden snapshot", async () => {
-      const run = await cli(["schema"], { cwd });
-      assert.equal(run.code, 0);
-      assert.equal(`${run.out}\n`, await readGoldenSchema());
-    });
+    await t.step(
+      "schema prints the canonical schema, the same as the golden snapshot",
+      async () => {
+        const run = await cli(["schema"], { cwd });
+        assert.equal(run.code, 0);
+        assert.equal(`${run.out}\n`, await readGoldenSchema());
+      },
+    );
 
     await t.step("verify finds the history consistent", async () => {
       const run = await cli(["verify"], { cwd });

@@ -50,12 +50,13 @@ CREATE TABLE IF NOT EXISTS permission_audit_log_quarantine (
 );
 
 -- While capability_id is still TEXT: quarantine what cannot become a valid reference, keeping the original
--- text, then convert. UUIDs in upper or mixed case convert like lower-case ones.
+-- text, then convert. UUIDs in upper or mixed case convert like lower-case ones. (The catalog guards read
+-- pg_attribute rather than information_schema: same answer, a fraction of the cost per test replay.)
 DO $$
 BEGIN
-  IF (SELECT data_type FROM information_schema.columns
-      WHERE table_schema = current_schema() AND table_name = 'permission_audit_log'
-        AND column_name = 'capability_id') = 'text' THEN
+  IF (SELECT atttypid FROM pg_attribute
+      WHERE attrelid = 'permission_audit_log'::regclass AND attname = 'capability_id'
+        AND NOT attisdropped) = 'text'::regtype THEN
     WITH moved AS (
       DELETE FROM permission_audit_log AS audit
       WHERE CASE
@@ -144,9 +145,9 @@ ALTER TABLE permission_audit_log DROP CONSTRAINT IF EXISTS fk_permission_audit_c
 
 DO $$
 BEGIN
-  IF (SELECT data_type FROM information_schema.columns
-      WHERE table_schema = current_schema() AND table_name = 'permission_audit_log'
-        AND column_name = 'capability_id') = 'uuid' THEN
+  IF (SELECT atttypid FROM pg_attribute
+      WHERE attrelid = 'permission_audit_log'::regclass AND attname = 'capability_id'
+        AND NOT attisdropped) = 'uuid'::regtype THEN
     ALTER TABLE permission_audit_log ALTER COLUMN capability_id TYPE TEXT USING capability_id::text;
   END IF;
 END $$;

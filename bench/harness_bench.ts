@@ -1,0 +1,44 @@
+/**
+ * What one test's database costs: the naive setup (a new PGlite instance, then all migrations) as the
+ * baseline, the harness's per-test replay of 001–019 with the idempotency proof, and the fast path.
+ *
+ * Run: `deno task bench bench/harness_bench.ts`
+ *
+ * @module
+ */
+import { openDatabase } from "../src/db/pglite_client.ts";
+import { migrate } from "../src/db/migrator.ts";
+import { withFastDb, withMigratedDb } from "../fixtures/test_db.ts";
+import { timed } from "./_medians.ts";
+
+// deno bench awaits only functions declared `async`; `timed` returns one.
+const noop = () => Promise.resolve();
+
+// Each naive iteration costs seconds and ~200 MB, so it runs a few times only.
+Deno.bench({
+  name: "naive: new PGlite + migrate 001–019",
+  group: "per-test database",
+  baseline: true,
+  n: 5,
+  warmup: 1,
+  fn: timed("naive", async () => {
+    await using db = await openDatabase();
+    await migrate(db);
+  }),
+});
+
+Deno.bench({
+  name: "harness: withMigratedDb (replay 001–019 + idempotency proof)",
+  group: "per-test database",
+  n: 60,
+  warmup: 5,
+  fn: timed("withMigratedDb", () => withMigratedDb(noop)),
+});
+
+Deno.bench({
+  name: "harness: withFastDb (cached migrated state)",
+  group: "per-test database",
+  n: 1000,
+  warmup: 20,
+  fn: timed("withFastDb", () => withFastDb(noop)),
+});

@@ -1,0 +1,14 @@
+/**
+ * Embeddings: the {@linkcode Embedder} contract, the offline {@linkcode HashingEmbedder}, and storage of
+ * tool vectors in `tool_embedding`.
+ *
+ * @module
+ */
+
+export * from "./embedder.ts";
+export * from "./embedding_dimension_error.ts";
+export * from "./tokenize.ts";
+export * from "./hashing_embedder.ts";
+export * from "./vector_literal.ts";
+export * from "./embedding_store.ts";
+export * from "./embed_tool_schemas.ts";

@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import * as store from "../mod.ts";
+import * as fixtures from "../fixtures/mod.ts";
+
+// Pins the public API: adding or removing an export must be a deliberate change to this list.
+
+const STORE_EXPORTS = [
+  "CacheEntryCorruptError",
+  "CacheError",
+  "DEFAULT_DB_DIR",
+  "DEFAULT_KV_PATH",
+  "DEFAULT_MAX_ATTEMPTS",
+  "DbError",
+  "EMBEDDING_DIMENSION",
+  "EmbeddingDimensionError",
+  "FakeClock",
+  "Gateway",
+  "GatewayError",
+  "HashingEmbedder",
+  "KvOpenError",
+  "MAX_WORKFLOW_ID_BYTES",
+  "MEMORY_KV_PATH",
+  "MEMORY_PATH",
+  "MISSING_VERSIONS",
+  "MigrationError",
+  "ToolGraph",
+  "TtlAtomic",
+  "TtlStore",
+  "WORKFLOW_CHUNK_NAMESPACE",
+  "WORKFLOW_NAMESPACE",
+  "WORKFLOW_PREFIX",
+  "WORKFLOW_STATE_TTL_MS",
+  "WorkflowStateCache",
+  "WorkflowStateConflictError",
+  "WorkflowStateNotFoundError",
+  "WorkflowStateTooLargeError",
+  "assertWorkflowDag",
+  "assertWorkflowId",
+  "cleanupExpiredDAGs",
+  "closeKv",
+  "defineMigrations",
+  "deleteWorkflowDAG",
+  "deleteWorkflowState",
+  "discoverTools",
+  "embedToolSchemas",
+  "encodedKeySize",
+  "extendWorkflowDAGExpiration",
+  "formatSchemaSnapshot",
+  "formatToolId",
+  "getClock",
+  "getKv",
+  "getToolEmbedding",
+  "getToolSchema",
+  "getWorkflowDAG",
+  "getWorkflowDAGRecord",
+  "getWorkflowState",
+  "getWorkflowStateRecord",
+  "installClock",
+  "installKv",
+  "listToolSchemas",
+  "loadToolGraph",
+  "migrate",
+  "migrationChecksum",
+  "migrations",
+  "openDatabase",
+  "openKvClient",
+  "openPglite",
+  "parseToolId",
+  "parseVectorLiteral",
+  "pgliteClient",
+  "readSchemaSnapshot",
+  "recordCapabilityUse",
+  "recordObservedEdges",
+  "recordObservedSequence",
+  "recordPermissionAudit",
+  "recordWorkflowExecution",
+  "refreshWorkflowState",
+  "resolveKvPath",
+  "rollback",
+  "runCli",
+  "saveWorkflowDAG",
+  "saveWorkflowState",
+  "searchTools",
+  "splitSqlStatements",
+  "status",
+  "sweepExpiredWorkflowStates",
+  "systemClock",
+  "toVectorLiteral",
+  "tokenize",
+  "toolEmbeddingText",
+  "topologicalLayers",
+  "updateWorkflowDAG",
+  "updateWorkflowState",
+  "upsertToolEmbeddings",
+  "upsertToolSchemas",
+  "verify",
+  "workflowChunkKey",
+  "workflowKey",
+];
+
+const FIXTURE_EXPORTS = [
+  "DEFAULT_FIXTURE_FILES",
+  "FIXTURE_TOOLS",
+  "IsolationError",
+  "KV_FIXTURE_START_MS",
+  "assertMigrationsIdempotent",
+  "connectFixtureServers",
+  "createKvFixture",
+  "diffLines",
+  "generateToolCatalog",
+  "readFingerprint",
+  "seedToolSchemas",
+  "withFastDb",
+  "withMigratedDb",
+];
+
+Deno.test('the "." entry point exports exactly the public API', () => {
+  assert.deepEqual(Object.keys(store).sort(), STORE_EXPORTS);
+});
+
+Deno.test('the "./fixtures" entry point exports exactly the test fixtures', () => {
+  assert.deepEqual(Object.keys(fixtures).sort(), FIXTURE_EXPORTS);
+});
+
+Deno.test("deno.json maps the entry points to these modules", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  assert.deepEqual(config.exports, { ".": "./mod.ts", "./fixtures": "./fixtures/mod.ts" });
+});
