@@ -17,6 +17,7 @@ import { TtlStore } from "../src/cache/ttl_store.ts";
 import { WorkflowStateCache } from "../src/cache/workflow-state-cache.ts";
 import type { WorkflowDag } from "../src/cache/workflow_dag.ts";
 import { openDatabase } from "../src/db/pglite_client.ts";
+import { migration as workflowDagsMigration } from "../src/db/migrations/008_workflow_dags.ts";
 import { timed } from "./_medians.ts";
 
 const HOUR = 3_600_000;
@@ -40,18 +41,9 @@ const kv = await Deno.openKv(":memory:");
 const ttl = new TtlStore({ kv, clock: systemClock });
 const cache = new WorkflowStateCache({ kv, clock: systemClock });
 
-// The historical table of migration 008, created here rather than through the migrations (019 drops it).
+// The historical table, created by migration 008's own SQL (019 drops it, so the migrations are not run).
 const db = await openDatabase({ path: "memory://" });
-await db.exec(`
-  CREATE TABLE IF NOT EXISTS workflow_dags (
-    workflow_id TEXT PRIMARY KEY,
-    dag JSONB NOT NULL,
-    intent TEXT,
-    created_at TIMESTAMPTZ DEFAULT NOW(),
-    expires_at TIMESTAMPTZ DEFAULT NOW() + INTERVAL '1 hour'
-  );
-  CREATE INDEX IF NOT EXISTS idx_workflow_dags_expires ON workflow_dags (expires_at);
-`);
+await db.exec(workflowDagsMigration.up);
 
 const SQL_UPSERT = `INSERT INTO workflow_dags (workflow_id, dag, intent) VALUES ($1, $2::jsonb, $3)
   ON CONFLICT (workflow_id) DO UPDATE SET dag = EXCLUDED.dag, intent = EXCLUDED.intent,

@@ -51,8 +51,9 @@ const COMMANDS = ["migrate", "status", "verify", "rollback", "schema"] as const;
 type Command = (typeof COMMANDS)[number];
 
 /**
- * Runs the CLI with `args` (without the program name) and resolves to the exit code: 0 on success, 1 on
- * a failure (one line on stderr), 2 on bad usage (usage on stderr).
+ * Runs the CLI with `args` (without the program name) and resolves to the exit code: 0 on success (and
+ * for `--help`, which prints the usage on stdout), 1 on a failure (one line on stderr), 2 on bad usage
+ * (the reason and the usage on stderr).
  *
  * @example Migrating an in-memory database
  * ```ts
@@ -72,9 +73,13 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     parsed = parseCommandLine(args, io);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    if (error.message !== "") io.err(`error: ${error.message}`);
+    if (error.message === "") {
+      io.out(USAGE);
+      return 0;
+    }
+    io.err(`error: ${error.message}`);
     io.err(USAGE);
-    return error.message === "" ? 0 : EXIT_USAGE;
+    return EXIT_USAGE;
   }
   try {
     await using db = await openDatabase({ path: parsed.dbPath });

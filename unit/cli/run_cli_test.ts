@@ -143,7 +143,7 @@ Deno.test("the CLI rejects bad usage with the usage text and exit code 2", async
     assert.ok(run.err.endsWith(USAGE));
   }
   const help = await cli(["--help"]);
-  assert.deepEqual(help, { code: 0, out: "", err: USAGE });
+  assert.deepEqual(help, { code: 0, out: USAGE, err: "" });
 });
 
 Deno.test("the CLI fails with one line naming a bad database path", async () => {

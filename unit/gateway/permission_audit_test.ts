@@ -6,7 +6,7 @@ import {
   type PermissionAuditEntry,
   recordPermissionAudit,
 } from "../../src/gateway/permission_audit.ts";
-import { stubDb } from "./_stub_db.ts";
+import { stubDb } from "../_stub_db.ts";
 
 const CAPABILITY = "0E1D6F1C-3F8A-4B5C-9D2E-7A6B5C4D3E2F";
 const entry: PermissionAuditEntry = {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import type { DbClient, QueryParam, Row } from "../../src/db/db_client.ts";
+import type { Row } from "../../src/db/db_client.ts";
+import { stubDb } from "../_stub_db.ts";
 import type { Embedder } from "../../src/embeddings/embedder.ts";
 import { EmbeddingDimensionError } from "../../src/embeddings/embedding_dimension_error.ts";
 import { NEAREST_TOOLS_SQL, UNEMBEDDED_TOOLS_SQL } from "../../src/search/_queries.ts";
@@ -7,24 +8,11 @@ import { searchTools } from "../../src/search/vector_search.ts";
 
 /** A database that answers the two search statements with canned rows and records every call. */
 function scriptedDb(rows: { nearest?: Row[]; unembedded?: Row[] } = {}) {
-  const calls: { sql: string; params: readonly QueryParam[] }[] = [];
-  const query = <T extends Row>(sql: string, params: readonly QueryParam[] = []) => {
-    calls.push({ sql, params });
-    if (sql === NEAREST_TOOLS_SQL) return Promise.resolve((rows.nearest ?? []) as T[]);
-    if (sql === UNEMBEDDED_TOOLS_SQL) return Promise.resolve((rows.unembedded ?? []) as T[]);
-    return Promise.resolve([] as T[]);
-  };
-  const db: DbClient = {
-    query,
-    queryOne: async <T extends Row>(sql: string, params?: readonly QueryParam[]) =>
-      (await query<T>(sql, params))[0] ?? null,
-    exec: () => Promise.reject(new Error("exec() is not expected")),
-    transaction: (fn) => fn(db),
-    close: () => Promise.resolve(),
-    closed: false,
-    [Symbol.asyncDispose]: () => Promise.resolve(),
-  };
-  return { db, calls };
+  return stubDb((sql) => {
+    if (sql === NEAREST_TOOLS_SQL) return rows.nearest ?? [];
+    if (sql === UNEMBEDDED_TOOLS_SQL) return rows.unembedded ?? [];
+    return [];
+  });
 }
 
 function countingEmbedder(vector: readonly number[] = unit(0)) {

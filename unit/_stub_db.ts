@@ -1,7 +1,7 @@
 /**
- * A scripted {@linkcode DbClient} for gateway unit tests: answers by SQL prefix and records every call.
+ * A scripted {@linkcode DbClient} for unit tests of code that only issues queries: answers by SQL prefix and records every call.
  */
-import type { DbClient, QueryParam, Row } from "../../src/db/db_client.ts";
+import type { DbClient, QueryParam, Row } from "../src/db/db_client.ts";
 
 export interface StubDb {
   readonly db: DbClient;
