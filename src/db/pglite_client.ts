@@ -97,7 +97,7 @@ export function pgliteClient(pg: PGlite, options: { owner?: boolean } = {}): DbC
 export function pgliteTransactionClient(
   tx: Transaction,
 ): { client: DbClient; openSavepoints: () => number } {
-  const state = { savepoints: 0 };
+  const state = { savepoints: 0, created: 0 };
   return {
     client: new PgliteClient(tx, false, state, true),
     openSavepoints: () => state.savepoints,
@@ -108,7 +108,10 @@ type Executor = PGlite | Transaction;
 
 /** Savepoint bookkeeping shared by every client of one outer transaction. */
 interface TransactionState {
+  /** `transaction()` calls started and not yet finished (running or waiting their turn). */
   savepoints: number;
+  /** Savepoints created so far, for unique names. */
+  created: number;
 }
 
 class PgliteClient implements DbClient {
@@ -116,6 +119,8 @@ class PgliteClient implements DbClient {
   #owner: boolean;
   #transaction: TransactionState | undefined;
   #guardStatements: boolean;
+  #siblings: Promise<void> = Promise.resolve();
+  #statements: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(
@@ -161,16 +166,35 @@ class PgliteClient implements DbClient {
   }
 
   async #run<R>(sql: string, run: () => Promise<R>): Promise<R> {
-    const guard = this.#guardStatements ? this.#executor : undefined;
-    if (guard !== undefined) await guard.exec("SAVEPOINT pml_statement");
+    if (!this.#guardStatements) {
+      try {
+        return await run();
+      } catch (cause) {
+        throw queryError(sql, cause);
+      }
+    }
+    // Guarded statements take turns, so the SAVEPOINT/RELEASE pairs of concurrent calls (Promise.all) never
+    // interleave inside the one transaction.
+    const previous = this.#statements;
+    let finished!: () => void;
+    this.#statements = new Promise<void>((resolve) => (finished = resolve));
+    try {
+      await previous;
+      return await this.#guarded(sql, run);
+    } finally {
+      finished();
+    }
+  }
+
+  async #guarded<R>(sql: string, run: () => Promise<R>): Promise<R> {
+    const tx = this.#executor;
+    await tx.exec("SAVEPOINT pml_statement");
     try {
       const result = await run();
-      if (guard !== undefined) await guard.exec("RELEASE SAVEPOINT pml_statement");
+      await tx.exec("RELEASE SAVEPOINT pml_statement");
       return result;
     } catch (cause) {
-      if (guard !== undefined) {
-        await guard.exec("ROLLBACK TO SAVEPOINT pml_statement; RELEASE SAVEPOINT pml_statement");
-      }
+      await tx.exec("ROLLBACK TO SAVEPOINT pml_statement; RELEASE SAVEPOINT pml_statement");
       throw queryError(sql, cause);
     }
   }
@@ -180,7 +204,7 @@ class PgliteClient implements DbClient {
     const executor = this.#executor;
     if (executor instanceof PGlite) {
       return executor.transaction((tx) => {
-        const state = { savepoints: 0 };
+        const state = { savepoints: 0, created: 0 };
         const client = new PgliteClient(tx, false, state);
         return fn(client).finally(() => client.#end());
       });
@@ -189,23 +213,33 @@ class PgliteClient implements DbClient {
   }
 
   async #savepoint<T>(tx: Transaction, fn: (tx: DbClient) => Promise<T>): Promise<T> {
-    const state = this.#transaction ?? { savepoints: 0 };
+    const state = this.#transaction ?? { savepoints: 0, created: 0 };
     state.savepoints += 1;
-    const name = `pml_sp_${state.savepoints}`;
+    // Savepoints form a stack inside one PostgreSQL transaction, so sibling calls on the same client (for
+    // example under Promise.all) take turns; a call nested inside `fn` uses the inner client and does not wait.
+    const previous = this.#siblings;
+    let finished!: () => void;
+    this.#siblings = new Promise<void>((resolve) => (finished = resolve));
     const client = new PgliteClient(tx, false, state);
     try {
+      await previous;
+      state.created += 1;
+      const name = `pml_sp_${state.created}`;
       await control(tx, `SAVEPOINT ${name}`);
-      const result = await fn(client);
-      await control(tx, `RELEASE SAVEPOINT ${name}`);
-      return result;
-    } catch (error) {
-      if (!tx.closed) {
-        await control(tx, `ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
+      try {
+        const result = await fn(client);
+        await control(tx, `RELEASE SAVEPOINT ${name}`);
+        return result;
+      } catch (error) {
+        if (!tx.closed) {
+          await control(tx, `ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
+        }
+        throw error;
       }
-      throw error;
     } finally {
       client.#end();
       state.savepoints -= 1;
+      finished();
     }
   }
 

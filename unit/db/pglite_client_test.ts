@@ -81,6 +81,20 @@ Deno.test("transaction() commits, rolls back, and nests as savepoints", async (t
     assert.deepEqual(await ids(), [1, 3, 5]);
   });
 
+  await t.step("sibling savepoints started together take turns and both commit", async () => {
+    await db.transaction(async (tx) => {
+      const insert = (id: number) =>
+        tx.transaction((inner) => inner.query(`INSERT INTO t VALUES (${id})`));
+      const failing = tx.transaction(async (inner) => {
+        await inner.query("INSERT INTO t VALUES (7)");
+        throw new Error("undo 7");
+      });
+      const results = await Promise.allSettled([insert(6), failing, insert(8)]);
+      assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "fulfilled"]);
+    });
+    assert.deepEqual(await ids(), [1, 3, 5, 6, 8]);
+  });
+
   await t.step("a transaction client cannot be used after its transaction ended", async () => {
     let leaked: { query: (sql: string) => Promise<unknown> } | undefined;
     await db.transaction((tx) => {
