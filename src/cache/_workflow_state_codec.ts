@@ -29,6 +29,9 @@ export const ENVELOPE_OVERHEAD_BYTES = 512;
 /** The longest intent, in UTF-16 code units (a V8 string takes at most 2 bytes per unit). */
 export const MAX_INTENT_LENGTH = 16_384;
 
+/** The most chunks one write can have: more bytes than that never fit one atomic write. */
+const MAX_CHUNK_COUNT = Math.ceil(MAX_ATOMIC_BYTES / CHUNK_BYTES);
+
 /** The format version of headers written by this code. */
 const FORMAT = 1;
 
@@ -141,19 +144,32 @@ function ownBuffer(bytes: Uint8Array): Uint8Array {
     : bytes.slice();
 }
 
-/** Checks a stored header value and returns it typed. */
-export function asHeader(key: KvKey, value: unknown): WorkflowHeader {
+/** A stored header value typed, or `null` when it is not a header of this format. */
+export function parseHeader(value: unknown): WorkflowHeader | null {
   const header = value as Partial<WorkflowHeader> | null;
   if (
-    typeof header === "object" && header !== null && header.format === FORMAT &&
-    typeof header.writeId === "string" && typeof header.createdAt === "number" &&
-    (header.intent === null || typeof header.intent === "string") &&
-    typeof header.byteLength === "number" && typeof header.chunkCount === "number" &&
-    (header.chunkCount === 0 ? header.data instanceof Uint8Array : header.data === null)
+    typeof header !== "object" || header === null || header.format !== FORMAT ||
+    typeof header.writeId !== "string" || typeof header.createdAt !== "number" ||
+    (header.intent !== null && typeof header.intent !== "string") ||
+    !Number.isSafeInteger(header.byteLength)
   ) {
-    return header as WorkflowHeader;
+    return null;
   }
-  throw new CacheEntryCorruptError(
+  const { chunkCount, data } = header;
+  // Bounded, so that no corrupt count makes a reader or sweeper build a huge list of keys.
+  if (
+    typeof chunkCount !== "number" || !Number.isSafeInteger(chunkCount) || chunkCount < 0 ||
+    chunkCount > MAX_CHUNK_COUNT
+  ) {
+    return null;
+  }
+  const dataFits = chunkCount === 0 ? data instanceof Uint8Array : data === null;
+  return dataFits ? header as WorkflowHeader : null;
+}
+
+/** The error for a header entry that {@linkcode parseHeader} refuses. */
+export function notAHeader(key: KvKey): CacheEntryCorruptError {
+  return new CacheEntryCorruptError(
     "read workflow state",
     key,
     `does not hold a workflow state header of format ${FORMAT}`,

@@ -133,9 +133,18 @@ export class WorkflowStateNotFoundError extends CacheError {
   }
 }
 
+/** The versions named by a {@linkcode WorkflowStateConflictError} of a conditional update. */
+export interface WorkflowStateVersions {
+  /** The version the update was based on (its `expectedVersion`). */
+  expected: string;
+  /** The version the state had instead. */
+  found: string;
+}
+
 /**
- * A write lost the versionstamp check on every attempt: other writers kept changing the same workflow.
- * Nothing was written by the failed call.
+ * A write lost the versionstamp check on every attempt (other writers kept changing the same workflow),
+ * or a conditional update found another version than the one it was based on. Nothing was written by
+ * the failed call.
  *
  * @example The attempts are counted
  * ```ts
@@ -146,27 +155,55 @@ export class WorkflowStateNotFoundError extends CacheError {
  * assert.equal(error.attempts, 3);
  * assert.equal(error.code, "WORKFLOW_STATE_CONFLICT");
  * ```
+ *
+ * @example A stale expected version
+ * ```ts
+ * import { WorkflowStateConflictError } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new WorkflowStateConflictError("update workflow state", "wf-1", 1, {
+ *   expected: "01",
+ *   found: "02",
+ * });
+ * assert.deepEqual(error.versions, { expected: "01", found: "02" });
+ * assert.equal(
+ *   error.message,
+ *   'Cannot update workflow state "wf-1": expected version "01", found version "02" (the state changed since it was read); nothing was written by this call',
+ * );
+ * ```
  */
 export class WorkflowStateConflictError extends CacheError {
   /** The workflow id. */
   readonly workflowId: string;
-  /** How many times the write was tried. */
+  /** How many attempts were made. */
   readonly attempts: number;
+  /** For a conditional update, the version it expected and the one it found; else `undefined`. */
+  readonly versions?: WorkflowStateVersions;
 
   /**
    * @param action What was being done.
    * @param workflowId The contended workflow.
-   * @param attempts How many commits failed their check.
+   * @param attempts How many attempts were made.
+   * @param versions For a conditional update, the expected and the found version.
    */
-  constructor(action: string, workflowId: string, attempts: number) {
+  constructor(
+    action: string,
+    workflowId: string,
+    attempts: number,
+    versions?: WorkflowStateVersions,
+  ) {
+    const reason = versions === undefined
+      ? `the state changed concurrently on each of ${attempts} attempt(s) (versionstamp check failed)`
+      : `expected version ${JSON.stringify(versions.expected)}, found version ${
+        JSON.stringify(versions.found)
+      } (the state changed since it was read)`;
     super(
       "WORKFLOW_STATE_CONFLICT",
-      `Cannot ${action} ${
-        JSON.stringify(workflowId)
-      }: the state changed concurrently on each of ${attempts} attempt(s) (versionstamp check failed); nothing was written by this call`,
+      `Cannot ${action} ${JSON.stringify(workflowId)}: ${reason}; nothing was written by this call`,
     );
     this.workflowId = workflowId;
     this.attempts = attempts;
+    if (versions !== undefined) this.versions = { ...versions };
   }
 }
 

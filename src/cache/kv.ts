@@ -10,6 +10,7 @@
 import { KvOpenError } from "./cache_error.ts";
 import type { KvClient } from "./kv_client.ts";
 import type { Override } from "./override.ts";
+import { LazyConnection } from "./_lazy_connection.ts";
 import { OverrideStack } from "./_override_stack.ts";
 
 /**
@@ -136,12 +137,13 @@ function readEnvironment(name: string): string | undefined {
   return runtime.Deno !== undefined ? runtime.Deno.env.get(name) : runtime.process?.env[name];
 }
 
-let opened: Promise<KvClient> | null = null;
+const shared = new LazyConnection<KvClient>(() => openKvClient(resolveKvPath()));
 const installed = new OverrideStack<KvClient>();
 
 /**
  * The shared KV: the most recently installed one (see {@linkcode installKv}), else the connection opened
- * at {@linkcode resolveKvPath} on first use. Concurrent first calls share one connection.
+ * at {@linkcode resolveKvPath} on first use. Concurrent first calls share one connection; a call still
+ * waiting for that connection when {@linkcode closeKv} runs gets the next one instead of a closed one.
  *
  * @throws {KvOpenError} When the store cannot be opened; the next call tries again.
  *
@@ -158,46 +160,31 @@ const installed = new OverrideStack<KvClient>();
  */
 export function getKv(): Promise<KvClient> {
   const override = installed.top();
-  if (override !== undefined) return Promise.resolve(override);
-  if (opened === null) {
-    const opening = openKvClient(resolveKvPath());
-    opened = opening;
-    opening.catch(() => {
-      if (opened === opening) opened = null;
-    });
-  }
-  return opened;
+  return override === undefined ? shared.get() : Promise.resolve(override);
 }
 
 /**
- * Closes the connection that {@linkcode getKv} opened, if any; the next `getKv()` opens a new one.
- * An installed KV belongs to its installer and is left open. Closing twice is harmless.
+ * Closes the connection that {@linkcode getKv} opened, if any, waiting for it to finish opening first;
+ * the next `getKv()` opens a new one. An installed KV belongs to its installer and is left open.
+ * Closing twice is harmless.
  *
- * @example Closing the shared connection
+ * @example An installed KV stays open
  * ```ts
- * import { closeKv, getKv } from "@pml/store";
+ * import { closeKv, getKv, installKv } from "@pml/store";
  * import assert from "node:assert/strict";
  *
- * Deno.env.set("PML_KV_PATH", ":memory:");
- * const first = await getKv();
- * await closeKv();
- * const second = await getKv();
- * assert.notEqual(first, second);
- * await closeKv();
- * Deno.env.delete("PML_KV_PATH");
+ * const kv = await Deno.openKv(":memory:");
+ * {
+ *   using _override = installKv(kv);
+ *   await closeKv();
+ *   await (await getKv()).set(["still"], "open");
+ * }
+ * assert.equal((await kv.get(["still"])).value, "open");
+ * kv.close();
  * ```
  */
 export async function closeKv(): Promise<void> {
-  const opening = opened;
-  opened = null;
-  if (opening === null) return;
-  let kv: KvClient;
-  try {
-    kv = await opening;
-  } catch {
-    return; // It never opened, so there is nothing to close.
-  }
-  kv.close();
+  await shared.close();
 }
 
 /**

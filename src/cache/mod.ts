@@ -51,11 +51,13 @@ export {
   WorkflowStateNotFoundError,
   type WorkflowStateSize,
   WorkflowStateTooLargeError,
+  type WorkflowStateVersions,
 } from "./cache_error.ts";
 export {
   TtlAtomic,
   type TtlEntry,
   type TtlGetOptions,
+  type TtlLookup,
   type TtlSetOptions,
   TtlStore,
   type TtlStoreOptions,
@@ -79,7 +81,9 @@ export {
   saveWorkflowState,
   sweepExpiredWorkflowStates,
   updateWorkflowState,
+  type UpdateWorkflowStateOptions,
   WORKFLOW_STATE_TTL_MS,
+  type WorkflowDagUpdater,
   WorkflowStateCache,
   type WorkflowStateCacheOptions,
   type WorkflowStateRecord,

@@ -45,10 +45,37 @@ export interface TtlSetOptions {
   ttlMs: number;
 }
 
+/**
+ * What {@linkcode TtlStore.lookup} found under a key: nothing, an entry (expired or not), or a value
+ * this layer cannot read. An unreadable value can still be overwritten or deleted safely, with an
+ * atomic check on its `versionstamp`.
+ */
+export type TtlLookup<T> =
+  | { readonly kind: "absent" }
+  | { readonly kind: "entry"; readonly entry: TtlEntry<T> }
+  | {
+    readonly kind: "unreadable";
+    readonly key: KvKey;
+    readonly versionstamp: string;
+    /** The error {@linkcode TtlStore.get} throws for this value. */
+    readonly error: CacheEntryCorruptError;
+  };
+
 /** Options of {@linkcode TtlStore.sweep}. */
 export interface TtlSweepOptions {
   /** Keys to delete in the same atomic write as an expired entry, e.g. its chunks. */
   alsoDelete?: (entry: TtlEntry<unknown>) => readonly KvKey[];
+  /**
+   * Whether the caller can read an entry (default: every envelope). An entry refused here is
+   * unreadable, like a value that is not a TTL envelope; see `unreadable`.
+   */
+  isReadable?: (entry: TtlEntry<unknown>) => boolean;
+  /**
+   * What to do with an unreadable entry: `"throw"` a {@linkcode CacheEntryCorruptError}, stopping the
+   * sweep (the default), or `"delete"` it whatever its expiry (with a versionstamp check, without
+   * `alsoDelete`), count it and go on.
+   */
+  unreadable?: "throw" | "delete";
 }
 
 /** Options of the {@linkcode TtlStore} constructor. */
@@ -102,16 +129,42 @@ export class TtlStore {
    * @throws {CacheEntryCorruptError} When the stored value is not an envelope this layer wrote.
    */
   async get<T>(key: KvKey, options: TtlGetOptions = {}): Promise<TtlEntry<T> | null> {
-    const entry = await this.kv.get<unknown>(key);
-    if (entry.versionstamp === null) return null;
-    const envelope = asEnvelope("read cache entry", key, entry.value);
-    if (!options.includeExpired && this.clock.now() >= envelope.expiresAt) return null;
-    return {
-      key,
-      value: envelope.value as T,
-      expiresAt: envelope.expiresAt,
-      versionstamp: entry.versionstamp,
-    };
+    const found = await this.lookup<T>(key);
+    if (found.kind === "absent") return null;
+    if (found.kind === "unreadable") throw found.error;
+    if (!options.includeExpired && this.clock.now() >= found.entry.expiresAt) return null;
+    return found.entry;
+  }
+
+  /**
+   * Reads `key` whatever it holds, without throwing for a value this layer did not write: for callers
+   * that must replace or delete such a value rather than fail on it.
+   *
+   * @example Finding a foreign value
+   * ```ts
+   * import { TtlStore } from "@pml/store";
+   * import assert from "node:assert/strict";
+   *
+   * const kv = await Deno.openKv(":memory:");
+   * const store = new TtlStore({ kv });
+   * await kv.set(["k"], "not an envelope");
+   * const found = await store.lookup(["k"]);
+   * assert.equal(found.kind, "unreadable");
+   * assert.equal((await store.lookup(["absent"])).kind, "absent");
+   * kv.close();
+   * ```
+   */
+  async lookup<T>(key: KvKey): Promise<TtlLookup<T>> {
+    const stored = await this.kv.get<unknown>(key);
+    if (stored.versionstamp === null) return { kind: "absent" };
+    const envelope = parseEnvelope(stored.value);
+    if (envelope === null) {
+      const error = notAnEnvelope("read cache entry", key);
+      return { kind: "unreadable", key, versionstamp: stored.versionstamp, error };
+    }
+    const { value, expiresAt } = envelope;
+    const entry = { key, value: value as T, expiresAt, versionstamp: stored.versionstamp };
+    return { kind: "entry", entry };
   }
 
   /**
@@ -140,21 +193,34 @@ export class TtlStore {
 
   /**
    * Deletes the entries under `prefix` that are expired now, each with a versionstamp check so an
-   * entry refreshed meanwhile survives, and returns how many were deleted.
+   * entry refreshed meanwhile survives, and returns how many were deleted (unreadable ones included
+   * when `options.unreadable` is `"delete"`).
    *
-   * @throws {CacheEntryCorruptError} When an entry under `prefix` is not an envelope.
+   * @throws {CacheEntryCorruptError} When an entry under `prefix` is unreadable (not an envelope, or
+   * refused by `options.isReadable`) and `options.unreadable` is not `"delete"`.
    */
   async sweep(prefix: KvListSelector["prefix"], options: TtlSweepOptions = {}): Promise<number> {
+    const action = "sweep cache entries";
     const now = this.clock.now();
     let removed = 0;
-    for await (const entry of this.kv.list<unknown>({ prefix })) {
-      const envelope = asEnvelope("sweep cache entries", entry.key, entry.value);
-      if (now < envelope.expiresAt) continue;
+    for await (const stored of this.kv.list<unknown>({ prefix })) {
+      const envelope = parseEnvelope(stored.value);
+      const entry = envelope === null ? null : {
+        ...stored,
+        value: envelope.value,
+        expiresAt: envelope.expiresAt,
+      };
+      const readable = entry !== null && (options.isReadable?.(entry) ?? true);
+      if (!readable && options.unreadable !== "delete") {
+        throw entry === null
+          ? notAnEnvelope(action, stored.key)
+          : new CacheEntryCorruptError(action, stored.key, "holds a value the sweep cannot read");
+      }
+      if (readable && now < entry.expiresAt) continue;
       const operation = this.kv.atomic()
-        .check({ key: entry.key, versionstamp: entry.versionstamp })
-        .delete(entry.key);
-      const expired = { ...entry, value: envelope.value, expiresAt: envelope.expiresAt };
-      for (const key of options.alsoDelete?.(expired) ?? []) operation.delete(key);
+        .check({ key: stored.key, versionstamp: stored.versionstamp })
+        .delete(stored.key);
+      if (readable) { for (const key of options.alsoDelete?.(entry) ?? []) operation.delete(key); }
       if ((await operation.commit()).ok) removed++;
     }
     return removed;
@@ -234,7 +300,7 @@ function assertTtl(action: string, ttlMs: number): void {
   }
 }
 
-function asEnvelope(action: string, key: KvKey, stored: unknown): Envelope {
+function parseEnvelope(stored: unknown): Envelope | null {
   if (
     typeof stored === "object" && stored !== null && "value" in stored &&
     "expiresAt" in stored && typeof stored.expiresAt === "number" &&
@@ -242,7 +308,11 @@ function asEnvelope(action: string, key: KvKey, stored: unknown): Envelope {
   ) {
     return stored as Envelope;
   }
-  throw new CacheEntryCorruptError(
+  return null;
+}
+
+function notAnEnvelope(action: string, key: KvKey): CacheEntryCorruptError {
+  return new CacheEntryCorruptError(
     action,
     key,
     "does not hold a TTL envelope: expected { value, expiresAt: number }",

@@ -5,8 +5,14 @@
  * {@linkcode WorkflowStateCache} takes its KV and clock as options; the module-level functions
  * (`saveWorkflowState`, …) use the shared KV ({@linkcode getKv}) and the shared clock ({@linkcode getClock}).
  * Every write is one atomic KV operation guarded by a versionstamp check on the header, so a reader never
- * sees half a state and two concurrent writers never both win: the loser re-reads and tries again, up to
- * `maxAttempts` times, then fails with {@linkcode WorkflowStateConflictError}.
+ * sees half a state and a write never lands on a state it did not read: a write that lost the check
+ * re-reads and decides again, up to `maxAttempts` times, then fails with
+ * {@linkcode WorkflowStateConflictError}. A read-modify-write update passes an updater function (called
+ * again on each re-read) or the `expectedVersion` it read, so no concurrent update is lost silently.
+ *
+ * An entry at `["workflow", id]` that this code cannot read (the historical `{ dag, intent }` format, or
+ * a corrupt header) makes reads fail with {@linkcode CacheEntryCorruptError}, while `save`, `delete` and
+ * `sweepExpired` replace or remove it, so it never blocks the workflow id.
  *
  * The file name keeps the historical path of this module.
  *
@@ -21,12 +27,17 @@ import {
 } from "./cache_error.ts";
 import { type Clock, getClock, systemClock } from "./clock.ts";
 import { getKv } from "./kv.ts";
-import type { KvClient } from "./kv_client.ts";
-import { assertWorkflowId, WORKFLOW_PREFIX, workflowChunkKey, workflowKey } from "./keys.ts";
+import type { KvClient, KvKey } from "./kv_client.ts";
+import {
+  assertWorkflowId,
+  WORKFLOW_CHUNK_NAMESPACE,
+  WORKFLOW_PREFIX,
+  workflowChunkKey,
+  workflowKey,
+} from "./keys.ts";
 import { type TtlAtomic, type TtlEntry, TtlStore } from "./ttl_store.ts";
 import { assertWorkflowDag, type WorkflowDag } from "./workflow_dag.ts";
 import {
-  asHeader,
   decodeDag,
   encodeDag,
   isChunkOf,
@@ -34,6 +45,8 @@ import {
   layOutState,
   MAX_ATOMIC_BYTES,
   MAX_INTENT_LENGTH,
+  notAHeader,
+  parseHeader,
   type WorkflowChunk,
   type WorkflowHeader,
   type WorkflowStateContent,
@@ -79,6 +92,27 @@ export interface WorkflowStateRecord {
   created_at: Date;
   /** When the state expires: TTL after the last save, update or refresh. */
   expires_at: Date;
+  /**
+   * The state's version (the KV versionstamp of its header), changed by every save, update and refresh.
+   * Pass it as `expectedVersion` to update the state only if nothing wrote it since.
+   */
+  version: string;
+}
+
+/**
+ * Computes the next DAG from the current one, for a read-modify-write update. It may be called several
+ * times (once per attempt, each time with the DAG as it is then), so it should have no side effects.
+ */
+export type WorkflowDagUpdater = (current: WorkflowDag) => WorkflowDag | Promise<WorkflowDag>;
+
+/** Options of {@linkcode WorkflowStateCache.update} and {@linkcode updateWorkflowState}. */
+export interface UpdateWorkflowStateOptions {
+  /**
+   * The version (see {@linkcode WorkflowStateRecord.version}) the update is based on. When the state
+   * has another version, the update fails at once with {@linkcode WorkflowStateConflictError} naming
+   * both versions, and writes nothing.
+   */
+  expectedVersion?: string;
 }
 
 /** Options of the {@linkcode WorkflowStateCache} constructor. */
@@ -101,6 +135,23 @@ type WritePlan =
   | { kind: "retry" };
 
 type HeaderEntry = TtlEntry<WorkflowHeader>;
+
+/**
+ * The header `["workflow", id]` as a write finds it. An unreadable one (historical format, corrupt) keeps
+ * its versionstamp, so it can be replaced or deleted under the usual check, and its expiry when the TTL
+ * envelope around it is intact.
+ */
+type FoundHeader =
+  | { kind: "absent"; versionstamp: null }
+  | { kind: "header"; versionstamp: string; entry: HeaderEntry }
+  | {
+    kind: "unreadable";
+    versionstamp: string;
+    expiresAt: number | null;
+    error: CacheEntryCorruptError;
+  };
+
+type Decide = (found: FoundHeader, now: number, attempt: number) => WritePlan | Promise<WritePlan>;
 
 /**
  * Workflow states stored in KV under `["workflow", id]`, expiring exactly `ttlMs` after each write by
@@ -141,7 +192,7 @@ export class WorkflowStateCache {
 
   /**
    * Stores `dag` (and `intent`; an empty intent is stored as `null`) for `workflowId`, replacing any
-   * previous state, with a fresh `created_at` and TTL.
+   * previous state, even one this code cannot read, with a fresh `created_at` and TTL.
    *
    * @throws {TypeError | RangeError} For a bad id, DAG or intent; nothing is written.
    * @throws {WorkflowStateTooLargeError} When the state exceeds one atomic write; nothing is written.
@@ -160,44 +211,83 @@ export class WorkflowStateCache {
       createdAt: 0,
     }, 0);
     assertFits(action, workflowId, requiredBytes, bytes.length);
-    await this.#write(action, workflowId, (_current, now) => ({
+    await this.#write(action, workflowId, (_found, now) => ({
       kind: "write",
       content: { bytes, intent: normalizedIntent, createdAt: now },
     }));
   }
 
-  /** The DAG of `workflowId`, or `null` when none is live. */
+  /**
+   * The DAG of `workflowId`, or `null` when none is live.
+   *
+   * @throws {CacheEntryCorruptError} When the stored state cannot be read.
+   */
   async get(workflowId: string): Promise<WorkflowDag | null> {
     return (await this.#read(workflowId))?.dag ?? null;
   }
 
-  /** The state of `workflowId` with its metadata, or `null` when none is live. */
+  /**
+   * The state of `workflowId` with its metadata and version, or `null` when none is live.
+   *
+   * @throws {CacheEntryCorruptError} When the stored state cannot be read.
+   */
   async getRecord(workflowId: string): Promise<WorkflowStateRecord | null> {
     return await this.#read(workflowId);
   }
 
   /**
-   * Replaces the DAG of a live workflow state and restarts its TTL; intent and `created_at` are kept.
+   * Changes the DAG of a live workflow state and restarts its TTL; intent and `created_at` are kept.
+   *
+   * - `next` a DAG: replaces the DAG; use an updater function or `expectedVersion` for
+   *   read-modify-write. Without `expectedVersion` the last writer wins (atomically: the DAG is never
+   *   mixed with another write's).
+   * - `next` a function: called with the current DAG, it returns the next one. When another write
+   *   lands between that read and this write, the DAG is read again and the function called again, so
+   *   no concurrent update is lost.
+   * - `options.expectedVersion`: the update applies only to that version of the state (see
+   *   {@linkcode WorkflowStateRecord.version}); any other version fails at once, without retrying.
    *
    * @throws {WorkflowStateNotFoundError} When no live state has this id; nothing is written.
-   * @throws {TypeError | RangeError} For a bad id or DAG; nothing is written.
+   * @throws {TypeError | RangeError} For a bad id, DAG (given or returned by `next`) or
+   * `expectedVersion`; nothing is written.
    * @throws {WorkflowStateTooLargeError} When the state exceeds one atomic write; nothing is written.
-   * @throws {WorkflowStateConflictError} When concurrent writers won every attempt.
+   * @throws {WorkflowStateConflictError} When the state's version is not `expectedVersion`, or
+   * concurrent writers won every attempt; nothing is written.
+   * @throws {CacheEntryCorruptError} When the stored state cannot be read.
    */
-  async update(workflowId: string, dag: WorkflowDag): Promise<void> {
+  async update(
+    workflowId: string,
+    next: WorkflowDag | WorkflowDagUpdater,
+    options: UpdateWorkflowStateOptions = {},
+  ): Promise<void> {
     const action = "update workflow state";
     assertWorkflowId(workflowId);
-    assertWorkflowDag(dag, action);
-    const bytes = encodeDag(dag);
-    // Refuse an oversized state before reading or writing anything (the kept intent is bounded).
-    const { requiredBytes } = layOutState(workflowId, { bytes, intent: null, createdAt: 0 }, 0);
-    assertFits(action, workflowId, requiredBytes, bytes.length);
-    await this.#write(action, workflowId, (current, now) => {
-      if (current === null || now >= current.expiresAt) {
-        throw new WorkflowStateNotFoundError(action, workflowId);
+    const { expectedVersion } = options;
+    if (expectedVersion !== undefined && typeof expectedVersion !== "string") {
+      throw new TypeError(
+        `Cannot ${action}: expected 'expectedVersion' to be a string, found ${typeof expectedVersion}`,
+      );
+    }
+    const fixedBytes = typeof next === "function"
+      ? null
+      : this.#checkedBytes(action, workflowId, next);
+    await this.#write(action, workflowId, async (found, now, attempt) => {
+      const current = liveHeader(action, workflowId, found, now);
+      if (expectedVersion !== undefined && current.versionstamp !== expectedVersion) {
+        throw new WorkflowStateConflictError(action, workflowId, attempt, {
+          expected: expectedVersion,
+          found: current.versionstamp,
+        });
       }
       const { intent, createdAt } = current.value;
-      return { kind: "write", content: { bytes, intent, createdAt } };
+      if (fixedBytes !== null) {
+        return { kind: "write", content: { bytes: fixedBytes, intent, createdAt } };
+      }
+      const currentBytes = await this.#readBytes(workflowId, current.value);
+      if (currentBytes === null) return { kind: "retry" };
+      const dag = await (next as WorkflowDagUpdater)(decodeDag(currentBytes));
+      assertWorkflowDag(dag, action);
+      return { kind: "write", content: { bytes: encodeDag(dag), intent, createdAt } };
     });
   }
 
@@ -205,63 +295,75 @@ export class WorkflowStateCache {
    * Restarts the TTL of a live workflow state without changing it.
    *
    * @returns `false` when no live state has this id.
+   * @throws {CacheEntryCorruptError} When the stored state cannot be read.
    */
   async refresh(workflowId: string): Promise<boolean> {
     assertWorkflowId(workflowId);
-    return await this.#write("refresh workflow state", workflowId, async (current, now) => {
-      if (current === null || now >= current.expiresAt) return { kind: "nothing" };
-      const bytes = await this.#readBytes(workflowId, current.value);
+    return await this.#write("refresh workflow state", workflowId, async (found, now) => {
+      if (found.kind === "unreadable") throw found.error;
+      if (found.kind === "absent" || now >= found.entry.expiresAt) return { kind: "nothing" };
+      const bytes = await this.#readBytes(workflowId, found.entry.value);
       if (bytes === null) return { kind: "retry" };
-      const { intent, createdAt } = current.value;
+      const { intent, createdAt } = found.entry.value;
       return { kind: "write", content: { bytes, intent, createdAt } };
     });
   }
 
   /**
-   * Deletes the state of `workflowId`, chunks included.
+   * Deletes the state of `workflowId`, chunks included; an entry this code cannot read is deleted too.
    *
-   * @returns Whether a live state was deleted (an expired leftover is removed too, but reports `false`).
+   * @returns Whether a live state, or an unreadable entry that `get()` would have reported as corrupt,
+   * was deleted (an expired leftover is removed too, but reports `false`).
    */
   async delete(workflowId: string): Promise<boolean> {
     assertWorkflowId(workflowId);
     let wasLive = false;
-    await this.#write("delete workflow state", workflowId, (current, now) => {
-      wasLive = current !== null && now < current.expiresAt;
-      return current === null ? { kind: "nothing" } : { kind: "delete" };
+    await this.#write("delete workflow state", workflowId, (found, now) => {
+      if (found.kind === "absent") return { kind: "nothing" };
+      const expiresAt = found.kind === "header" ? found.entry.expiresAt : found.expiresAt;
+      wasLive = expiresAt === null || now < expiresAt;
+      return { kind: "delete" };
     });
     return wasLive;
   }
 
-  /** Deletes every expired workflow state (chunks included) and returns how many. */
+  /**
+   * Deletes every expired workflow state (chunks included) and every unreadable entry under
+   * `["workflow"]`, and returns how many. One unreadable entry never stops the sweep. Chunks whose TTL
+   * is up are deleted too (they belong to no live state), without being counted.
+   */
   async sweepExpired(): Promise<number> {
-    return await this.#store.sweep(WORKFLOW_PREFIX, {
-      alsoDelete: (entry) => {
-        const header = asHeader(entry.key, entry.value);
-        const id = entry.key[1] as string;
-        return Array.from({ length: header.chunkCount }, (_, index) => workflowChunkKey(id, index));
-      },
+    const removed = await this.#store.sweep(WORKFLOW_PREFIX, {
+      isReadable: (entry) => chunkKeysOf(entry) !== null,
+      alsoDelete: (entry) => chunkKeysOf(entry) ?? [],
+      unreadable: "delete",
     });
+    // A live state's chunks are written with its header and expire with it, so an expired chunk is
+    // garbage: left behind by an unreadable header that was replaced, deleted or swept.
+    await this.#store.sweep([WORKFLOW_CHUNK_NAMESPACE], { unreadable: "delete" });
+    return removed;
   }
 
   /**
    * Runs read-decide-commit attempts: each reads the header (expired or not), lets `decide` choose,
    * and commits with a versionstamp check on the header. Returns whether something was committed.
    */
-  async #write(
-    action: string,
-    workflowId: string,
-    decide: (current: HeaderEntry | null, now: number) => WritePlan | Promise<WritePlan>,
-  ): Promise<boolean> {
+  async #write(action: string, workflowId: string, decide: Decide): Promise<boolean> {
+    let checkFailed = false;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const current = await this.#readHeader(workflowId, { includeExpired: true });
+      const found = await this.#findHeader(workflowId);
       const atomic = this.#store.atomic();
-      const plan = await decide(current, atomic.now);
+      const plan = await decide(found, atomic.now, attempt);
       if (plan.kind === "nothing") return false;
       if (plan.kind === "retry") continue;
-      atomic.check({ key: workflowKey(workflowId), versionstamp: current?.versionstamp ?? null });
-      this.#stage(atomic, action, workflowId, plan, current?.value.chunkCount ?? 0);
+      atomic.check({ key: workflowKey(workflowId), versionstamp: found.versionstamp });
+      const previousChunks = found.kind === "header" ? found.entry.value.chunkCount : 0;
+      this.#stage(atomic, action, workflowId, plan, previousChunks);
       if ((await atomic.commit()).ok) return true;
+      checkFailed = true;
     }
+    // Without a failed commit, every attempt found chunks missing: nothing concurrent explains that.
+    if (!checkFailed) throw missingChunksError(workflowId, this.maxAttempts);
     throw new WorkflowStateConflictError(action, workflowId, this.maxAttempts);
   }
 
@@ -290,35 +392,52 @@ export class WorkflowStateCache {
     for (const stale of layout.staleChunkKeys) atomic.delete(stale);
   }
 
-  async #readHeader(
-    workflowId: string,
-    options: { includeExpired: boolean },
-  ): Promise<HeaderEntry | null> {
+  /** The header of `workflowId`, expired or not, readable or not. */
+  async #findHeader(workflowId: string): Promise<FoundHeader> {
     const key = workflowKey(workflowId);
-    const entry = await this.#store.get<unknown>(key, options);
-    return entry === null ? null : { ...entry, value: asHeader(key, entry.value) };
+    const found = await this.#store.lookup<unknown>(key);
+    switch (found.kind) {
+      case "absent":
+        return { kind: "absent", versionstamp: null };
+      case "unreadable": {
+        const { versionstamp, error } = found;
+        return { kind: "unreadable", versionstamp, expiresAt: null, error };
+      }
+    }
+    const { entry } = found;
+    const header = parseHeader(entry.value);
+    if (header === null) {
+      const { versionstamp, expiresAt } = entry;
+      return { kind: "unreadable", versionstamp, expiresAt, error: notAHeader(key) };
+    }
+    return { kind: "header", versionstamp: entry.versionstamp, entry: { ...entry, value: header } };
   }
 
   /** Reads a live state; re-reads when a concurrent write replaced chunks under the header read. */
   async #read(workflowId: string): Promise<WorkflowStateRecord | null> {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const header = await this.#readHeader(workflowId, { includeExpired: false });
-      if (header === null) return null;
-      const bytes = await this.#readBytes(workflowId, header.value);
+      const found = await this.#findHeader(workflowId);
+      const now = this.#store.clock.now();
+      if (found.kind === "absent") return null;
+      if (found.kind === "unreadable") {
+        // An expired envelope is gone whatever it holds, as for any other entry.
+        if (found.expiresAt !== null && now >= found.expiresAt) return null;
+        throw found.error;
+      }
+      const { entry } = found;
+      if (now >= entry.expiresAt) return null;
+      const bytes = await this.#readBytes(workflowId, entry.value);
       if (bytes === null) continue;
       return {
         workflow_id: workflowId,
         dag: decodeDag(bytes),
-        intent: header.value.intent,
-        created_at: new Date(header.value.createdAt),
-        expires_at: new Date(header.expiresAt),
+        intent: entry.value.intent,
+        created_at: new Date(entry.value.createdAt),
+        expires_at: new Date(entry.expiresAt),
+        version: entry.versionstamp,
       };
     }
-    throw new CacheEntryCorruptError(
-      "read workflow state",
-      workflowKey(workflowId),
-      `has chunks missing or from another write on each of ${this.maxAttempts} attempt(s)`,
-    );
+    throw missingChunksError(workflowId, this.maxAttempts);
   }
 
   /** The DAG bytes of `header`'s write, or `null` when a chunk is missing or from another write. */
@@ -338,6 +457,50 @@ export class WorkflowStateCache {
     }
     return joinChunks(chunks, header.byteLength);
   }
+
+  /** Validates a DAG given to `update` and returns its bytes, refusing an oversized one up front. */
+  #checkedBytes(action: string, workflowId: string, dag: WorkflowDag): Uint8Array {
+    assertWorkflowDag(dag, action);
+    const bytes = encodeDag(dag);
+    // The kept intent is bounded, so the final check in #stage can only differ by the intent's size.
+    const { requiredBytes } = layOutState(workflowId, { bytes, intent: null, createdAt: 0 }, 0);
+    assertFits(action, workflowId, requiredBytes, bytes.length);
+    return bytes;
+  }
+}
+
+/** The live, readable header an update needs; throws when there is none. */
+function liveHeader(
+  action: string,
+  workflowId: string,
+  found: FoundHeader,
+  now: number,
+): HeaderEntry {
+  if (found.kind === "unreadable") throw found.error;
+  if (found.kind === "absent" || now >= found.entry.expiresAt) {
+    throw new WorkflowStateNotFoundError(action, workflowId);
+  }
+  return found.entry;
+}
+
+/** The chunk keys of a swept header entry, or `null` when it is not a workflow state header. */
+function chunkKeysOf(entry: TtlEntry<unknown>): KvKey[] | null {
+  const header = parseHeader(entry.value);
+  const id = entry.key[1];
+  if (header === null || entry.key.length !== 2 || typeof id !== "string") return null;
+  try {
+    return Array.from({ length: header.chunkCount }, (_, index) => workflowChunkKey(id, index));
+  } catch {
+    return null; // An id no writer of this cache could have stored.
+  }
+}
+
+function missingChunksError(workflowId: string, attempts: number): CacheEntryCorruptError {
+  return new CacheEntryCorruptError(
+    "read workflow state",
+    workflowKey(workflowId),
+    `has chunks missing or from another write on each of ${attempts} attempt(s)`,
+  );
 }
 
 /** The cache over the shared KV and the shared clock, as the module-level functions use it. */
@@ -411,9 +574,12 @@ export async function getWorkflowStateRecord(
 }
 
 /**
- * Replaces the DAG of a live state and restarts its TTL; see {@linkcode WorkflowStateCache.update}.
+ * Changes the DAG of a live state in the shared KV and restarts its TTL; see
+ * {@linkcode WorkflowStateCache.update}. A DAG replaces the stored one; use an updater function or
+ * `expectedVersion` for read-modify-write.
  *
  * @throws {WorkflowStateNotFoundError} When no live state has this id.
+ * @throws {WorkflowStateConflictError} When the state's version is not `options.expectedVersion`.
  *
  * @example Updating a missing workflow fails
  * ```ts
@@ -425,9 +591,55 @@ export async function getWorkflowStateRecord(
  * await assert.rejects(updateWorkflowState("ghost", { tasks: [] }), WorkflowStateNotFoundError);
  * kv.close();
  * ```
+ *
+ * @example Appending a task with an updater function, so concurrent appends are all kept
+ * ```ts
+ * import { getWorkflowState, installKv, saveWorkflowState, updateWorkflowState } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * using _kv = installKv(kv);
+ * await saveWorkflowState("wf-1", { tasks: [] });
+ * const append = (id: string) =>
+ *   updateWorkflowState("wf-1", (dag) => ({
+ *     ...dag,
+ *     tasks: [...dag.tasks, { id, tool: "t", arguments: {}, dependsOn: [] }],
+ *   }));
+ * await Promise.all([append("a"), append("b")]);
+ * const ids = (await getWorkflowState("wf-1"))?.tasks.map((task) => task.id).sort();
+ * assert.deepEqual(ids, ["a", "b"]);
+ * kv.close();
+ * ```
+ *
+ * @example Refusing to overwrite a version other than the one read
+ * ```ts
+ * import {
+ *   getWorkflowStateRecord,
+ *   installKv,
+ *   saveWorkflowState,
+ *   updateWorkflowState,
+ *   WorkflowStateConflictError,
+ * } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * using _kv = installKv(kv);
+ * await saveWorkflowState("wf-1", { tasks: [] });
+ * const read = await getWorkflowStateRecord("wf-1");
+ * await updateWorkflowState("wf-1", { tasks: [], step: 1 }); // another writer
+ * await assert.rejects(
+ *   updateWorkflowState("wf-1", { tasks: [], step: 2 }, { expectedVersion: read?.version }),
+ *   WorkflowStateConflictError,
+ * );
+ * kv.close();
+ * ```
  */
-export async function updateWorkflowState(workflowId: string, dag: WorkflowDag): Promise<void> {
-  await (await sharedCache()).update(workflowId, dag);
+export async function updateWorkflowState(
+  workflowId: string,
+  next: WorkflowDag | WorkflowDagUpdater,
+  options?: UpdateWorkflowStateOptions,
+): Promise<void> {
+  await (await sharedCache()).update(workflowId, next, options);
 }
 
 /**

@@ -118,7 +118,9 @@ export class Gateway {
    *
    * @throws {TypeError} When `toolId` or an `after` id is not `"server:name"`.
    * @throws {GatewayError} `UNKNOWN_TOOL` when no client serves the server or the tool is not in
-   * `tool_schema`; `TOOL_CALL_FAILED` when the call throws or the server answers with an error.
+   * `tool_schema`; `TOOL_CALL_FAILED` when the call throws or the server answers with an error;
+   * `RECORDING_FAILED` when the call succeeded (the tool ran) but recording the observed edges failed,
+   * with the database error as `cause`.
    */
   async callTool(
     toolId: string,
@@ -145,11 +147,7 @@ export class Gateway {
       );
     }
     const content = await this.#invoke(client, toolId, name, args);
-    const observedEdges = await recordObservedEdges(
-      this.#db,
-      after.map((from) => ({ from, to: toolId })),
-      { clock: this.#options.clock },
-    );
+    const observedEdges = await this.#recordEdges(toolId, after);
     return { toolId, ...content, observedEdges };
   }
 
@@ -164,6 +162,25 @@ export class Gateway {
       clock: this.#options.clock,
       newId: this.#options.newId,
     });
+  }
+
+  /** Records an edge from each of `after` to `toolId`; the call already succeeded, so say so on failure. */
+  async #recordEdges(toolId: string, after: readonly string[]): Promise<readonly ObservedEdge[]> {
+    try {
+      return await recordObservedEdges(
+        this.#db,
+        after.map((from) => ({ from, to: toolId })),
+        { clock: this.#options.clock },
+      );
+    } catch (cause) {
+      throw new GatewayError(
+        "RECORDING_FAILED",
+        `Cannot record what "${toolId}" followed: the call to "${toolId}" succeeded but recording the observed sequence failed (${
+          cause instanceof Error ? cause.message : String(cause)
+        })`,
+        { toolId, cause },
+      );
+    }
   }
 
   async #invoke(

@@ -12,7 +12,9 @@ export type GatewayErrorCode =
   /** The server reported an error for the call, or the call itself failed. */
   | "TOOL_CALL_FAILED"
   /** An audit row names a capability that is not in `workflow_pattern`. */
-  | "UNKNOWN_CAPABILITY";
+  | "UNKNOWN_CAPABILITY"
+  /** The tool call succeeded, but recording what it taught (observed edges) failed. */
+  | "RECORDING_FAILED";
 
 /**
  * A gateway operation failed; see {@linkcode GatewayErrorCode}.

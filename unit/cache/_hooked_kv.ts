@@ -118,3 +118,10 @@ export async function snapshot(kv: KvClient): Promise<string[]> {
   }
   return rows;
 }
+
+/** The versionstamp of the header of workflow `id`, as KV reports it: what records call `version`. */
+export async function headerVersion(kv: KvClient, id: string): Promise<string> {
+  const { versionstamp } = await kv.get(["workflow", id]);
+  if (versionstamp === null) throw new Error(`expected a header for ${JSON.stringify(id)}`);
+  return versionstamp;
+}

@@ -192,3 +192,84 @@ Deno.test("TtlStore.sweep() refuses an entry it did not write", async () => {
       'Cannot sweep cache entries: ["s","foreign"] does not hold a TTL envelope: expected { value, expiresAt: number }',
   });
 });
+
+Deno.test("TtlStore.lookup() tells an absent key, an entry and a foreign value apart", async () => {
+  using t = await setup();
+  await t.store.set(["mine"], "v", { ttlMs: 1_000 });
+  await t.raw.set(["foreign"], "raw string");
+  t.clock.set(5_000);
+  assert.deepEqual(await t.store.lookup(["absent"]), { kind: "absent" });
+  assert.deepEqual(await t.store.lookup(["mine"]), {
+    kind: "entry",
+    entry: {
+      key: ["mine"],
+      value: "v",
+      expiresAt: 1_000,
+      versionstamp: (await t.raw.get(["mine"])).versionstamp,
+    },
+  });
+  const foreign = await t.store.lookup(["foreign"]);
+  assert.equal(foreign.kind, "unreadable");
+  assert.ok(foreign.kind === "unreadable");
+  assert.equal(foreign.versionstamp, (await t.raw.get(["foreign"])).versionstamp);
+  assert.deepEqual(foreign.key, ["foreign"]);
+  assert.ok(foreign.error instanceof CacheEntryCorruptError);
+  assert.equal(
+    foreign.error.message,
+    'Cannot read cache entry: ["foreign"] does not hold a TTL envelope: expected { value, expiresAt: number }',
+  );
+});
+
+Deno.test('TtlStore.sweep() with unreadable: "delete" removes and counts foreign entries, and goes on', async () => {
+  using t = await setup();
+  await t.raw.set(["s", "a-foreign"], 42);
+  await t.store.set(["s", "b-old"], 1, { ttlMs: 1_000 });
+  await t.raw.set(["s", "c-foreign"], "x");
+  await t.store.set(["s", "d-young"], 2, { ttlMs: 5_000 });
+  t.clock.set(1_000);
+  assert.equal(await t.store.sweep(["s"], { unreadable: "delete" }), 3);
+  const keys = [];
+  for await (const entry of t.raw.list({ prefix: [] })) keys.push(entry.key);
+  assert.deepEqual(keys, [["s", "d-young"]]);
+});
+
+Deno.test("TtlStore.sweep() treats an entry refused by isReadable as unreadable, whatever its expiry", async (t) => {
+  const isReadable = (entry: { value: unknown }) => entry.value !== "bad";
+  await t.step('deleting it, without alsoDelete, when unreadable is "delete"', async () => {
+    using s = await setup();
+    await s.store.set(["s", "bad"], "bad", { ttlMs: HOUR });
+    await s.store.set(["s", "good"], "good", { ttlMs: HOUR });
+    const alsoDeleted: unknown[] = [];
+    const removed = await s.store.sweep(["s"], {
+      isReadable,
+      unreadable: "delete",
+      alsoDelete: (entry) => {
+        alsoDeleted.push(entry.key);
+        return [];
+      },
+    });
+    assert.equal(removed, 1);
+    assert.deepEqual(alsoDeleted, []);
+    assert.equal((await s.store.get(["s", "good"]))?.value, "good");
+    assert.equal(await s.store.get(["s", "bad"]), null);
+  });
+  await t.step("throwing by default", async () => {
+    using s = await setup();
+    await s.store.set(["s", "bad"], "bad", { ttlMs: HOUR });
+    await assert.rejects(s.store.sweep(["s"], { isReadable }), {
+      name: "CacheEntryCorruptError",
+      message: 'Cannot sweep cache entries: ["s","bad"] holds a value the sweep cannot read',
+    });
+  });
+});
+
+Deno.test("TtlStore.sweep() spares an unreadable entry replaced while the sweep runs", async () => {
+  using t = await setup();
+  await t.raw.set(["s", "a"], "foreign");
+  const writer = new TtlStore({ kv: t.raw, clock: t.clock });
+  t.kv.onListed(async (entry) => {
+    if (entry.key[1] === "a") await writer.set(["s", "a"], "mine", { ttlMs: HOUR });
+  });
+  assert.equal(await t.store.sweep(["s"], { unreadable: "delete" }), 0);
+  assert.equal((await t.store.get(["s", "a"]))?.value, "mine");
+});

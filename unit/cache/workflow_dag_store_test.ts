@@ -18,7 +18,7 @@ import {
 } from "../../src/cache/workflow-state-cache.ts";
 import { WorkflowStateNotFoundError } from "../../src/cache/cache_error.ts";
 import { chainDag } from "./_dags.ts";
-import { snapshot } from "./_hooked_kv.ts";
+import { headerVersion, snapshot } from "./_hooked_kv.ts";
 
 const MINUTE = 60_000;
 /** The legacy functions ignore their first argument, once a database handle. */
@@ -68,6 +68,7 @@ Deno.test("updateWorkflowDAG() replaces the DAG and refreshes the TTL", async ()
     intent: "plan",
     created_at: new Date(0),
     expires_at: new Date(105 * MINUTE),
+    version: await headerVersion(fixture.kv, "wf-1"),
   });
 });
 
@@ -103,6 +104,7 @@ Deno.test("extendWorkflowDAGExpiration() restarts the TTL; a missing workflow is
     intent: "big",
     created_at: new Date(0),
     expires_at: new Date(110 * MINUTE),
+    version: await headerVersion(fixture.kv, "wf-1"),
   });
   const before = await snapshot(fixture.kv);
   await extendWorkflowDAGExpiration(db, "ghost");

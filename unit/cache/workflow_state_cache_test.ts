@@ -18,8 +18,9 @@ import {
   WorkflowStateCache,
 } from "../../src/cache/workflow-state-cache.ts";
 import type { KvClient } from "../../src/cache/kv_client.ts";
+import type { WorkflowDag } from "../../src/cache/workflow_dag.ts";
 import { chainDag } from "./_dags.ts";
-import { snapshot } from "./_hooked_kv.ts";
+import { headerVersion, snapshot } from "./_hooked_kv.ts";
 
 const MINUTE = 60_000;
 
@@ -54,6 +55,7 @@ Deno.test("getWorkflowStateRecord() reports the real created_at and expires_at",
     intent: "intent text",
     created_at: new Date(1_000_000),
     expires_at: new Date(1_000_000 + WORKFLOW_STATE_TTL_MS),
+    version: await headerVersion(fixture.kv, "wf-1"),
   });
 });
 
@@ -96,6 +98,7 @@ Deno.test("saveWorkflowState() over an existing state restarts created_at and th
     intent: "new",
     created_at: new Date(50 * MINUTE),
     expires_at: new Date(110 * MINUTE),
+    version: await headerVersion(fixture.kv, "wf-1"),
   });
 });
 
@@ -111,6 +114,7 @@ Deno.test("updateWorkflowState() replaces the DAG and refreshes the TTL, keeping
     intent: "plan",
     created_at: new Date(0),
     expires_at: new Date(90 * MINUTE),
+    version: await headerVersion(fixture.kv, "wf-1"),
   });
   fixture.clock.set(90 * MINUTE - 1);
   assert.deepEqual(await getWorkflowState("wf-1"), chainDag(3, "v2"));
@@ -155,6 +159,7 @@ Deno.test("refreshWorkflowState() restarts the TTL of a live state only", async 
     intent: "keep",
     created_at: new Date(0),
     expires_at: new Date(119 * MINUTE),
+    version: await headerVersion(fixture.kv, "wf-1"),
   });
   fixture.clock.set(119 * MINUTE);
   assert.equal(await refreshWorkflowState("wf-1"), false);
@@ -363,4 +368,84 @@ Deno.test("the conflict error names the id and the attempts", () => {
     error.message,
     'Cannot update workflow state "wf-1": the state changed concurrently on each of 3 attempt(s) (versionstamp check failed); nothing was written by this call',
   );
+});
+
+Deno.test("updateWorkflowState() with an updater function passes the current DAG, large ones included", async () => {
+  await using fixture = await createKvFixture({ startMs: 0 });
+  await saveWorkflowState("wf-1", chainDag(2_000), "plan");
+  fixture.clock.set(10 * MINUTE);
+  const seen: number[] = [];
+  await updateWorkflowState("wf-1", async (dag) => {
+    seen.push(dag.tasks.length);
+    await Promise.resolve();
+    return { ...dag, tasks: dag.tasks.slice(0, 10) };
+  });
+  assert.deepEqual(seen, [2_000]);
+  assert.deepEqual(await getWorkflowStateRecord("wf-1"), {
+    workflow_id: "wf-1",
+    dag: chainDag(10),
+    intent: "plan",
+    created_at: new Date(0),
+    expires_at: new Date(70 * MINUTE),
+    version: await headerVersion(fixture.kv, "wf-1"),
+  });
+  assert.deepEqual(await keysUnder(fixture.kv, "workflow_chunk"), [], "the stale chunks are gone");
+});
+
+Deno.test("updateWorkflowState() checks what an updater returns, and writes nothing when it fails", async (t) => {
+  await using fixture = await createKvFixture();
+  await saveWorkflowState("wf-1", chainDag(2), "plan");
+  const before = await snapshot(fixture.kv);
+  const huge = chainDag(10_000, "huge");
+  const cases: [string, () => Promise<unknown>, string, RegExp | string][] = [
+    [
+      "a DAG with a dangling dependency",
+      () =>
+        updateWorkflowState("wf-1", () => ({
+          tasks: [{ id: "a", tool: "t", arguments: {}, dependsOn: ["nope"] }],
+        })),
+      "TypeError",
+      'Cannot update workflow state: expected dag.tasks[0].dependsOn[0] to name a task of the DAG, found "nope"',
+    ],
+    [
+      "a DAG too large for one atomic write",
+      () => updateWorkflowState("wf-1", () => huge),
+      "WorkflowStateTooLargeError",
+      /^Cannot update workflow state "wf-1": the write needs \d+ bytes in one atomic KV operation/,
+    ],
+    [
+      "an updater that throws",
+      () =>
+        updateWorkflowState("wf-1", () => {
+          throw new Error("planner failed");
+        }),
+      "Error",
+      "planner failed",
+    ],
+    [
+      "an expectedVersion that is not a string",
+      // deno-lint-ignore no-explicit-any
+      () => updateWorkflowState("wf-1", chainDag(1), { expectedVersion: 42 as any }),
+      "TypeError",
+      "Cannot update workflow state: expected 'expectedVersion' to be a string, found number",
+    ],
+  ];
+  for (const [label, attempt, name, message] of cases) {
+    await t.step(label, async () => {
+      await assert.rejects(attempt(), { name, message });
+      assert.deepEqual(await snapshot(fixture.kv), before);
+    });
+  }
+});
+
+Deno.test("updateWorkflowState() with an updater on a missing workflow fails without calling it", async () => {
+  await using fixture = await createKvFixture();
+  let called = false;
+  const updater = (dag: WorkflowDag) => {
+    called = true;
+    return dag;
+  };
+  await assert.rejects(updateWorkflowState("ghost", updater), WorkflowStateNotFoundError);
+  assert.equal(called, false);
+  assert.deepEqual(await snapshot(fixture.kv), []);
 });

@@ -143,3 +143,34 @@ Deno.test("Gateway.callTool() records an edge from each 'after' tool, stamped by
     ["fs:list", "fs:write", Date.UTC(2025, 5, 1)],
   ]);
 });
+
+Deno.test("Gateway.callTool() reports RECORDING_FAILED when the call succeeded but recording its edges failed", async () => {
+  const cause = new Error("could not write tool_dependency");
+  const { db, calls } = stubDb((sql, params) => {
+    if (sql.includes("FROM tool_schema")) {
+      return [{ tool_id: params[0], server_id: "s", name: "n" }];
+    }
+    if (sql.includes("INSERT INTO tool_dependency")) throw cause;
+    return [];
+  });
+  const fs = caller({ content: [{ type: "text", text: "written" }] });
+  const gateway = new Gateway(db, { fs: fs.client });
+  await assert.rejects(
+    gateway.callTool("fs:write", { path: "/a" }, { after: ["fs:read"] }),
+    (error: unknown) => {
+      assert.ok(error instanceof GatewayError);
+      assert.deepEqual([error.code, error.toolId, error.cause], [
+        "RECORDING_FAILED",
+        "fs:write",
+        cause,
+      ]);
+      assert.equal(
+        error.message,
+        'Cannot record what "fs:write" followed: the call to "fs:write" succeeded but recording the observed sequence failed (could not write tool_dependency)',
+      );
+      return true;
+    },
+  );
+  assert.deepEqual(fs.calls, [{ name: "write", arguments: { path: "/a" } }], "the tool did run");
+  assert.equal(wroteEdges(calls), true);
+});
