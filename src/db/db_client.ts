@@ -25,14 +25,17 @@ export type QueryParam =
 /**
  * A connection to a PostgreSQL-compatible database.
  *
- * @example Usage
+ * @example Any client: here the test harness's isolated database
  * ```ts
- * import { openDatabase } from "@pml/store";
+ * import type { DbClient } from "@pml/store";
+ * import { withFastDb } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * await using db = await openDatabase({ path: "memory://" });
- * const row = await db.queryOne<{ answer: number }>("SELECT 42 AS answer");
- * assert.deepEqual(row, { answer: 42 });
+ * async function answer(db: DbClient): Promise<number | undefined> {
+ *   const row = await db.queryOne<{ answer: number }>("SELECT 42 AS answer");
+ *   return row?.answer;
+ * }
+ * await withFastDb(async (db) => assert.equal(await answer(db), 42));
  * ```
  */
 export interface DbClient {

@@ -17,14 +17,16 @@ export type DbErrorCode =
  *
  * @example Branching on the code
  * ```ts
- * import { DbError, openDatabase } from "@pml/store";
+ * import { DbError } from "@pml/store";
+ * import { withFastDb } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * await using db = await openDatabase({ path: "memory://" });
- * const error = await db.query("SELECT * FROM no_such_table").catch((e) => e);
- * assert.ok(error instanceof DbError);
- * assert.equal(error.code, "DB_QUERY_FAILED");
- * assert.equal(error.sqlState, "42P01");
+ * await withFastDb(async (db) => {
+ *   const error = await db.query("SELECT * FROM no_such_table").catch((e) => e);
+ *   assert.ok(error instanceof DbError);
+ *   assert.equal(error.code, "DB_QUERY_FAILED");
+ *   assert.equal(error.sqlState, "42P01");
+ * });
  * ```
  */
 export class DbError extends Error {

@@ -69,18 +69,17 @@ export interface VerifyResult {
  *
  * @example Usage
  * ```ts
- * import { migrate, openDatabase, status } from "@pml/store";
+ * import { migrations, status } from "@pml/store";
+ * import { withFastDb } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * await using db = await openDatabase();
- * const registry = [
- *   { version: 1, name: "create_a", up: "CREATE TABLE IF NOT EXISTS a (id INT);", down: "DROP TABLE IF EXISTS a;" },
- *   { version: 2, name: "create_b", up: "CREATE TABLE IF NOT EXISTS b (id INT);", down: "DROP TABLE IF EXISTS b;" },
- * ];
- * await migrate(db, registry.slice(0, 1));
- * const result = await status(db, registry);
- * assert.deepEqual(result.entries.map((e) => [e.version, e.state]), [[1, "applied"], [2, "pending"]]);
- * assert.equal(result.currentVersion, 1);
+ * await withFastDb(async (db) => {   // a database at migration 19
+ *   const next = { version: 20, name: "create_notes", up: "CREATE TABLE IF NOT EXISTS notes (id INT);", down: "" };
+ *   const result = await status(db, [...migrations, next]);
+ *   assert.equal(result.currentVersion, 19);
+ *   assert.equal(result.pendingCount, 1);
+ *   assert.deepEqual(result.entries.at(-1), { version: 20, name: "create_notes", state: "pending" });
+ * });
  * ```
  */
 export async function status(
@@ -118,16 +117,17 @@ export async function status(
  *
  * @example Detecting an edited migration
  * ```ts
- * import { migrate, openDatabase, verify } from "@pml/store";
+ * import { migrations, verify } from "@pml/store";
+ * import { withFastDb } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * await using db = await openDatabase();
- * const original = { version: 1, name: "create_a", up: "CREATE TABLE IF NOT EXISTS a (id INT);", down: "" };
- * await migrate(db, [original]);
- * const edited = { ...original, up: "CREATE TABLE IF NOT EXISTS a (id BIGINT);" };
- * const result = await verify(db, [edited]);
- * assert.equal(result.ok, false);
- * assert.equal(result.problems[0]?.kind, "drifted");
+ * await withFastDb(async (db) => {   // a database at migration 19
+ *   assert.deepEqual(await verify(db), { ok: true, problems: [] });
+ *   const edited = migrations.map((m) => m.version === 18 ? { ...m, up: `${m.up}\n-- edited` } : m);
+ *   const result = await verify(db, edited);
+ *   assert.equal(result.ok, false);
+ *   assert.deepEqual(result.problems.map((p) => [p.version, p.kind]), [[18, "drifted"]]);
+ * });
  * ```
  */
 export async function verify(

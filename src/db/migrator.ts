@@ -102,13 +102,14 @@ export async function migrate(
  *
  * @example Rolling back the last migration
  * ```ts
- * import { migrate, openDatabase, rollback } from "@pml/store";
+ * import { rollback } from "@pml/store";
+ * import { withFastDb } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * await using db = await openDatabase();
- * await migrate(db);
- * const result = await rollback(db, 18);
- * assert.deepEqual(result.results.map((r) => [r.version, r.status]), [[19, "rolled_back"]]);
+ * await withFastDb(async (db) => {   // a database at migration 19
+ *   const result = await rollback(db, 18);
+ *   assert.deepEqual(result.results.map((r) => [r.version, r.status]), [[19, "rolled_back"]]);
+ * });
  * ```
  */
 export async function rollback(

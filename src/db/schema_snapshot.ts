@@ -53,15 +53,15 @@ export interface SchemaSnapshot {
  *
  * @example Usage
  * ```ts
- * import { openDatabase, readSchemaSnapshot } from "@pml/store";
+ * import { readSchemaSnapshot } from "@pml/store";
+ * import { withFastDb } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * await using db = await openDatabase();
- * await db.exec("CREATE TABLE notes (id SERIAL PRIMARY KEY, body TEXT NOT NULL)");
- * const snapshot = await readSchemaSnapshot(db);
- * assert.deepEqual(snapshot.tables.map((t) => t.name), ["notes"]);
- * assert.deepEqual(snapshot.tables[0]?.columns[0], {
- *   name: "body", type: "text", notNull: true, default: null,
+ * await withFastDb(async (db) => {   // a database at migration 19
+ *   const snapshot = await readSchemaSnapshot(db);
+ *   assert.deepEqual(snapshot.extensions, ["plpgsql", "vector"]);
+ *   const config = snapshot.tables.find((t) => t.name === "config");
+ *   assert.deepEqual(config?.columns[0], { name: "key", type: "text", notNull: true, default: null });
  * });
  * ```
  */

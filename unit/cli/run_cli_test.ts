@@ -113,11 +113,17 @@ Deno.test("the CLI takes the database from --db, then PML_DB_PATH", async () => 
   assert.equal(run.code, 0);
   assert.match(run.out, /^Database: memory:\/\/$/m);
   assert.match(run.out, /^0 applied, 18 pending$/m);
-  const schema = await cli(["schema", "--db", "memory://"], {
-    env: { PML_DB_PATH: "/nonexistent/x" },
-  });
-  assert.equal(schema.code, 0);
-  assert.equal(schema.out, "extension plpgsql");
+  // --db wins over PML_DB_PATH: the error names the --db path (a file, refused before PGlite starts).
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "file.txt");
+    await Deno.writeTextFile(file, "");
+    const wins = await cli(["status", "--db", file], { env: { PML_DB_PATH: "memory://" } });
+    assert.equal(wins.code, 1);
+    assert.match(wins.err, new RegExp(`^error: Cannot open database at '${file}'`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("the CLI rejects bad usage with the usage text and exit code 2", async () => {
@@ -165,23 +171,19 @@ Deno.test("the CLI fails with one line naming a bad database path", async () => 
 });
 
 Deno.test("`deno task migrate` passes its arguments to the CLI and sets the exit code", async () => {
-  const deno = Deno.execPath();
-  const root = new URL("../../", import.meta.url);
-  const bad = await new Deno.Command(deno, {
-    args: ["task", "--quiet", "migrate", "frobnicate"],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const run = async (...args: string[]) => {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "--quiet", "migrate", ...args],
+      cwd: new URL("../../", import.meta.url),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder();
+    return { code: output.code, out: text.decode(output.stdout), err: text.decode(output.stderr) };
+  };
+  const bad = await run("frobnicate");
   assert.equal(bad.code, 2);
-  assert.match(new TextDecoder().decode(bad.stderr), /error: unknown command 'frobnicate'/);
-  const status = await new Deno.Command(deno, {
-    args: ["task", "--quiet", "migrate", "status"],
-    cwd: root,
-    env: { PML_DB_PATH: "memory://" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(status.code, 0, new TextDecoder().decode(status.stderr));
-  assert.match(new TextDecoder().decode(status.stdout), /^0 applied, 18 pending$/m);
+  assert.match(bad.err, /^error: unknown command 'frobnicate'/);
+  const help = await run("--help");
+  assert.deepEqual(help, { code: 0, out: `${USAGE}\n`, err: "" });
 });

@@ -170,3 +170,42 @@ Deno.test("openDatabase() reports a directory it cannot create", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("openDatabase() reports a data directory it may not read, naming the path", async () => {
+  // Running as root defeats file modes, so the unreadable directory is simulated with Deno's permissions:
+  // a child process that may read the project and its script, but not the database directory.
+  const dir = await Deno.makeTempDir();
+  const scriptDir = await Deno.makeTempDir();
+  try {
+    const root = new URL("../../", import.meta.url).pathname;
+    const script = join(scriptDir, "open.ts");
+    await Deno.writeTextFile(
+      script,
+      `import { openDatabase } from "${root}src/db/pglite_client.ts";
+      await openDatabase({ path: Deno.args[0] }).catch((e) => console.log(e.code, e.message));`,
+    );
+    const child = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--config",
+        `${root}deno.json`,
+        `--allow-read=${root},${scriptDir}`,
+        "--allow-env",
+        script,
+        dir,
+      ],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(child.stdout).trim();
+    assert.equal(child.code, 0, new TextDecoder().decode(child.stderr));
+    assert.match(
+      out,
+      new RegExp(`^DB_OPEN_FAILED Cannot open database at '${dir}': cannot read it \\(`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(scriptDir, { recursive: true });
+  }
+});
