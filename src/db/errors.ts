@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { MigrationResult } from "./migrator.ts";
+
 /** Stable codes of {@linkcode DbError}. */
 export type DbErrorCode =
   | "DB_OPEN_FAILED"
@@ -88,6 +90,11 @@ export class MigrationError extends Error {
   readonly migrationName?: string;
   /** The failing SQL statement, if any. */
   readonly sql?: string;
+  /**
+   * For `MIGRATION_FAILED` from `migrate()` or `rollback()`: what happened to each migration that was due
+   * (`failed` for this one, `not_executed` for the rest).
+   */
+  results?: readonly MigrationResult[];
 
   /** Creates the error; `details` names the migration, the statement and the cause. */
   constructor(

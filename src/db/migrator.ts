@@ -48,12 +48,6 @@ export interface MigrateOptions {
   onResult?: (result: MigrationResult) => void;
 }
 
-/** A {@linkcode MigrationError} of a failed run, with the results up to the failure. */
-export interface FailedRun extends MigrationError {
-  /** What happened to each migration that was due. */
-  results?: MigrationResult[];
-}
-
 /**
  * Applies every pending migration in ascending order. Each runs in its own transaction (a savepoint when
  * `db` is already in one) together with its `migrations_history` row, so a failed migration leaves nothing
@@ -175,6 +169,7 @@ async function runEach(
   options: MigrateOptions,
   run: (migration: Migration) => Promise<string | undefined>,
 ): Promise<MigrateResult> {
+  const verb = success === "applied" ? "apply" : "revert";
   const results: MigrationResult[] = [];
   for (const [index, migration] of due.entries()) {
     const started = performance.now();
@@ -185,8 +180,15 @@ async function runEach(
       const failed = result(migration, "failed", performance.now() - started);
       results.push(failed, ...due.slice(index + 1).map((m) => result(m, "not_executed", 0)));
       options.onResult?.(failed);
-      (error as FailedRun).results = results;
-      throw error;
+      const failure = error instanceof MigrationError ? error : new MigrationError(
+        "MIGRATION_FAILED",
+        `Cannot ${verb} migration ${migration.version} (${migration.name}): ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        { version: migration.version, migrationName: migration.name, cause: error },
+      );
+      failure.results = results;
+      throw failure;
     }
     const done = result(migration, success, performance.now() - started);
     if (report !== undefined) done.report = report;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type CliIo, runCli, USAGE } from "../../src/cli/run_cli.ts";
 import { readGoldenSchema } from "../../fixtures/schema_golden.ts";
+import { openDatabase } from "../../src/db/pglite_client.ts";
 
 /** Runs the CLI in-process and captures what it prints. */
 async function cli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
@@ -89,6 +90,27 @@ Deno.test("the CLI migrates a data directory, then finds it up to date", async (
         out: "OK: the applied migrations match the code.",
         err: "",
       });
+    });
+
+    await t.step("verify and migrate refuse a database whose applied SQL changed", async () => {
+      {
+        await using db = await openDatabase({ path: join(cwd, ".pml", "db") });
+        await db.query("UPDATE migrations_history SET checksum = 'edited' WHERE version = 18");
+      }
+      const check = await cli(["verify"], { cwd });
+      assert.equal(check.code, 1);
+      assert.match(
+        check.err,
+        /^error: migration 18 \(permission_audit_log\) was applied with different SQL/,
+      );
+      const run = await cli(["migrate"], { cwd });
+      assert.equal(run.code, 1);
+      assert.match(
+        run.err,
+        /^error: Cannot apply migrations: migration 18 \(permission_audit_log\)/,
+      );
+      const status = await cli(["status"], { cwd });
+      assert.match(status.out, /^018 +permission_audit_log +drifted /m);
     });
 
     await t.step(

@@ -180,3 +180,26 @@ Deno.test("rollback() to 0 reverts everything, leaving only the history table", 
     assert.deepEqual(extensions, []);
   });
 });
+
+Deno.test("migrate() reports a failure after the SQL ran (recording history) as that migration's failure", async () => {
+  await withMigratedDb(async (db) => {
+    const dropsHistory: Migration = {
+      version: 20,
+      name: "drops_history",
+      up: "DROP TABLE migrations_history;",
+      down: "",
+    };
+    const error = await migrate(db, [...migrations, dropsHistory]).catch((e) => e);
+    assert.equal(error.name, "MigrationError");
+    assert.equal(error.code, "MIGRATION_FAILED");
+    assert.equal(error.version, 20);
+    assert.match(
+      error.message,
+      /^Cannot apply migration 20 \(drops_history\): Cannot run query: relation "migrations_history" does not exist/,
+    );
+    assert.equal(error.cause.name, "DbError");
+    assert.deepEqual(error.results.map((r: { status: string }) => r.status), ["failed"]);
+    assert.equal(await tableExists(db, "migrations_history"), true);
+    assert.equal((await historyVersions(db)).length, 18);
+  });
+});
