@@ -104,6 +104,7 @@ const FIXTURE_EXPORTS = [
   "IsolationError",
   "KV_FIXTURE_START_MS",
   "assertMigrationsIdempotent",
+  "closeTestDatabases",
   "connectFixtureServers",
   "createKvFixture",
   "diffLines",

@@ -3,7 +3,7 @@
  * SQL against the `workflow_dags` table (dropped by migration 019); it now delegates to the workflow state
  * cache over the shared KV and shared clock. The first argument, once the database handle, is ignored.
  *
- * @deprecated Use `saveWorkflowState()` and the other functions of `workflow-state-cache.ts`.
+ * @deprecated Use `saveWorkflowState()` and the other functions of `shared_workflow_state.ts`.
  * @module
  */
 
@@ -15,8 +15,8 @@ import {
   saveWorkflowState,
   sweepExpiredWorkflowStates,
   updateWorkflowState,
-  type WorkflowStateRecord,
-} from "./workflow-state-cache.ts";
+} from "./shared_workflow_state.ts";
+import type { WorkflowStateRecord } from "./workflow_state_cache.ts";
 import type { WorkflowDag } from "./workflow_dag.ts";
 
 /** @deprecated The historical name of {@linkcode WorkflowStateRecord}. */

@@ -74,6 +74,14 @@ export {
 } from "./workflow_dag.ts";
 export {
   DEFAULT_MAX_ATTEMPTS,
+  type UpdateWorkflowStateOptions,
+  WORKFLOW_STATE_TTL_MS,
+  type WorkflowDagUpdater,
+  WorkflowStateCache,
+  type WorkflowStateCacheOptions,
+  type WorkflowStateRecord,
+} from "./workflow_state_cache.ts";
+export {
   deleteWorkflowState,
   getWorkflowState,
   getWorkflowStateRecord,
@@ -81,13 +89,7 @@ export {
   saveWorkflowState,
   sweepExpiredWorkflowStates,
   updateWorkflowState,
-  type UpdateWorkflowStateOptions,
-  WORKFLOW_STATE_TTL_MS,
-  type WorkflowDagUpdater,
-  WorkflowStateCache,
-  type WorkflowStateCacheOptions,
-  type WorkflowStateRecord,
-} from "./workflow-state-cache.ts";
+} from "./shared_workflow_state.ts";
 export {
   cleanupExpiredDAGs,
   deleteWorkflowDAG,
