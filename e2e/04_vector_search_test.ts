@@ -177,5 +177,7 @@ Deno.test("04 vector search: more than 40 results come back through the index", 
     const results = await searchTools(db, embedder, "read a file", { topK: 60, minScore: -1 });
     assert.equal(results.length, 60);
     assert.equal(new Set(results.map((r) => r.toolId)).size, 60);
+    // The raised limit does not outlive the search in the caller's transaction.
+    assert.deepEqual(await db.queryOne("SHOW hnsw.ef_search"), { "hnsw.ef_search": "40" });
   });
 });

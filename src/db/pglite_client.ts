@@ -194,8 +194,15 @@ class PgliteClient implements DbClient {
       await tx.exec("RELEASE SAVEPOINT pml_statement");
       return result;
     } catch (cause) {
-      await tx.exec("ROLLBACK TO SAVEPOINT pml_statement; RELEASE SAVEPOINT pml_statement");
-      throw queryError(sql, cause);
+      const error = queryError(sql, cause);
+      try {
+        await tx.exec("ROLLBACK TO SAVEPOINT pml_statement; RELEASE SAVEPOINT pml_statement");
+      } catch (cleanup) {
+        // The statement's own error stays the one reported; the failed clean-up (the statement ended the
+        // transaction, say) is attached to it.
+        error.message += `; then undoing it failed too: ${(cleanup as Error).message}`;
+      }
+      throw error;
     }
   }
 

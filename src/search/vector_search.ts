@@ -122,10 +122,20 @@ async function nearestTools(
 ): Promise<ToolSearchResult[]> {
   const run = (client: DbClient) =>
     client.query<ToolRow & { distance: number }>(NEAREST_TOOLS_SQL, [vector, topK]);
-  // An HNSW scan yields at most ef_search rows; raise it, for this transaction only, when more are asked.
+  // An HNSW scan yields at most ef_search rows; raise it when more are asked. A transaction-local setting
+  // outlives a savepoint that is released, so the previous value is put back for the caller's transaction.
   const rows = topK <= DEFAULT_EF_SEARCH ? await run(db) : await db.transaction(async (tx) => {
+    const previous = await tx.queryOne<{ value: string }>(
+      "SELECT current_setting('hnsw.ef_search') AS value",
+    );
     await tx.query("SELECT set_config('hnsw.ef_search', $1, true)", [String(topK)]);
-    return await run(tx);
+    try {
+      return await run(tx);
+    } finally {
+      await tx.query("SELECT set_config('hnsw.ef_search', $1, true)", [
+        previous?.value ?? String(DEFAULT_EF_SEARCH),
+      ]);
+    }
   });
   return rows.map((row) => toResult(row, 1 - Number(row.distance), "vector"));
 }
