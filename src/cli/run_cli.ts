@@ -82,6 +82,15 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     return EXIT_USAGE;
   }
   try {
+    // Only `migrate` creates a database: the other commands on a mistyped path would otherwise report an
+    // empty database that they had just created.
+    if (parsed.command !== "migrate" && !await databaseExists(parsed.dbPath)) {
+      io.err(
+        `error: Cannot ${parsed.command}: there is no database at '${parsed.dbPath}'; ` +
+          "run `deno task migrate` to create it, or choose another with --db or PML_DB_PATH",
+      );
+      return 1;
+    }
     await using db = await openDatabase({ path: parsed.dbPath });
     return await execute(parsed.command, db, parsed, io);
   } catch (error) {
@@ -127,7 +136,7 @@ function parseCommandLine(
   const dbPath = values.db ?? io.env("PML_DB_PATH") ?? DEFAULT_DB_DIR;
   const resolved = dbPath === MEMORY_PATH ? dbPath : resolve(io.cwd, dbPath);
   if (values.to === undefined) return { command, dbPath: resolved };
-  if (!/^\d+$/.test(values.to)) {
+  if (!/^\d+$/.test(values.to) || !Number.isSafeInteger(Number(values.to))) {
     throw new UsageError(`--to must be a non-negative integer version, found '${values.to}'`);
   }
   return { command, dbPath: resolved, to: Number(values.to) };
@@ -178,6 +187,17 @@ async function execute(
     case "schema":
       io.out(formatSchemaSnapshot(await readSchemaSnapshot(db)).trimEnd());
       return 0;
+  }
+}
+
+async function databaseExists(path: string): Promise<boolean> {
+  if (path === MEMORY_PATH) return true;
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
   }
 }
 

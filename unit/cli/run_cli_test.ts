@@ -160,6 +160,10 @@ Deno.test("the CLI rejects bad usage with the usage text and exit code 2", async
       ["rollback", "--to", "abc"],
       "error: --to must be a non-negative integer version, found 'abc'",
     ],
+    [
+      ["rollback", "--to", "99999999999999999999"],
+      "error: --to must be a non-negative integer version, found '99999999999999999999'",
+    ],
     [["status", "--to", "3"], "error: --to is only for rollback, not status"],
     [["status", "extra"], "error: unexpected argument 'extra'"],
   ];
@@ -172,6 +176,29 @@ Deno.test("the CLI rejects bad usage with the usage text and exit code 2", async
   }
   const help = await cli(["--help"]);
   assert.deepEqual(help, { code: 0, out: USAGE, err: "" });
+});
+
+Deno.test("commands other than migrate refuse a database path that does not exist", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const missing = join(dir, "typo");
+    for (const command of [["status"], ["verify"], ["schema"], ["rollback", "--to", "0"]]) {
+      const run = await cli([...command, "--db", missing]);
+      assert.equal(run.code, 1);
+      assert.equal(
+        run.err,
+        `error: Cannot ${
+          command[0]
+        }: there is no database at '${missing}'; run \`deno task migrate\` ` +
+          "to create it, or choose another with --db or PML_DB_PATH",
+      );
+    }
+    const entries = [];
+    for await (const entry of Deno.readDir(dir)) entries.push(entry.name);
+    assert.deepEqual(entries, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("the CLI fails with one line naming a bad database path", async () => {

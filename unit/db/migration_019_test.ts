@@ -21,6 +21,8 @@ async function seedAt018(db: DbClient): Promise<void> {
   const rows: [string, string][] = [
     ["lower", PATTERN],
     ["upper", OTHER_PATTERN.toUpperCase()],
+    ["braced", `{${PATTERN}}`],
+    ["no-hyphens", OTHER_PATTERN.replaceAll("-", "")],
     ["not-uuid", "capability-42"],
     ["orphan", ORPHAN],
   ];
@@ -38,7 +40,7 @@ async function count(db: DbClient, table: string): Promise<number> {
   return row?.n ?? -1;
 }
 
-Deno.test("019 converts UUIDs in any case and quarantines the rest without losing a row", async () => {
+Deno.test("019 converts every form of UUID and quarantines the rest without losing a row", async () => {
   await withMigratedDb(async (db) => {
     await seedAt018(db);
     const { results } = await migrate(db);
@@ -47,7 +49,12 @@ Deno.test("019 converts UUIDs in any case and quarantines the rest without losin
     ]);
     assert.deepEqual(
       await db.query("SELECT id, capability_id FROM permission_audit_log ORDER BY id"),
-      [{ id: "lower", capability_id: PATTERN }, { id: "upper", capability_id: OTHER_PATTERN }],
+      [
+        { id: "braced", capability_id: PATTERN },
+        { id: "lower", capability_id: PATTERN },
+        { id: "no-hyphens", capability_id: OTHER_PATTERN },
+        { id: "upper", capability_id: OTHER_PATTERN },
+      ],
     );
     assert.deepEqual(
       await db.query(
@@ -69,7 +76,7 @@ Deno.test("019 converts UUIDs in any case and quarantines the rest without losin
     assert.equal(
       (await count(db, "permission_audit_log")) +
         (await count(db, "permission_audit_log_quarantine")),
-      4,
+      6,
     );
   }, { migrations: upTo018 });
 });
@@ -103,7 +110,9 @@ Deno.test("019's down restores TEXT ids and moves quarantined rows back", async 
     assert.deepEqual(
       await db.query("SELECT id, capability_id FROM permission_audit_log ORDER BY id"),
       [
+        { id: "braced", capability_id: PATTERN },
         { id: "lower", capability_id: PATTERN },
+        { id: "no-hyphens", capability_id: OTHER_PATTERN },
         { id: "not-uuid", capability_id: "capability-42" },
         { id: "orphan", capability_id: ORPHAN },
         { id: "upper", capability_id: OTHER_PATTERN },

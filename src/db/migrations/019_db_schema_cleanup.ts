@@ -5,8 +5,8 @@
  *
  * Where this differs from the historical 019 (see the schema reference, "[ours]"):
  * - Nothing is lost: audit rows whose `capability_id` is not a UUID, or names no capability, are moved to
- *   `permission_audit_log_quarantine` with a reason instead of being deleted; UUIDs in any letter case are
- *   converted. `report` tells how many rows this run moved.
+ *   `permission_audit_log_quarantine` with a reason instead of being deleted; every id the uuid type
+ *   accepts (any letter case, braces, no hyphens) is converted. `report` tells how many rows this run moved.
  * - The foreign key is `ON DELETE RESTRICT`: an audited capability cannot be deleted.
  * - Every step is guarded by the catalog, and no error is swallowed.
  *
@@ -14,9 +14,6 @@
  */
 
 import type { Migration } from "../migration.ts";
-
-const UUID_PATTERN =
-  "'^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'";
 
 // Columns of permission_audit_log as 018 created them, in order.
 const AUDIT_COLUMNS =
@@ -50,8 +47,9 @@ CREATE TABLE IF NOT EXISTS permission_audit_log_quarantine (
 );
 
 -- While capability_id is still TEXT: quarantine what cannot become a valid reference, keeping the original
--- text, then convert. UUIDs in upper or mixed case convert like lower-case ones. (The catalog guards read
--- pg_attribute rather than information_schema: same answer, a fraction of the cost per test replay.)
+-- text, then convert. Whatever the uuid type accepts converts (any letter case, braces, no hyphens):
+-- pg_input_is_valid (PostgreSQL 16+) asks the type itself rather than a regular expression. The catalog
+-- guards read pg_attribute rather than information_schema: same answer, a fraction of the cost per replay.
 DO $$
 BEGIN
   IF (SELECT atttypid FROM pg_attribute
@@ -60,7 +58,7 @@ BEGIN
     WITH moved AS (
       DELETE FROM permission_audit_log AS audit
       WHERE CASE
-        WHEN audit.capability_id ~ ${UUID_PATTERN} THEN NOT EXISTS (
+        WHEN pg_input_is_valid(audit.capability_id, 'uuid') THEN NOT EXISTS (
           SELECT 1 FROM workflow_pattern AS pattern
           WHERE pattern.pattern_id = audit.capability_id::uuid)
         ELSE true
@@ -69,7 +67,7 @@ BEGIN
     )
     INSERT INTO permission_audit_log_quarantine (${AUDIT_COLUMNS}, quarantine_reason)
     SELECT ${AUDIT_COLUMNS},
-      CASE WHEN capability_id ~ ${UUID_PATTERN}
+      CASE WHEN pg_input_is_valid(capability_id, 'uuid')
         THEN 'capability_id names no workflow_pattern'
         ELSE 'capability_id is not a UUID'
       END
