@@ -39,7 +39,8 @@ Commands:
   status           list applied and pending migrations
   verify           check applied migrations against the code (checksums, unknown versions)
   rollback --to N  revert applied migrations above version N (0 reverts everything)
-  schema           print the canonical schema: extensions, tables, columns, constraints, indexes
+  schema           print the canonical schema (extensions, tables, columns, constraints, indexes,
+                   triggers, sequences, views, functions, types)
 
 Options:
   --db PATH        data directory, or memory:// (default: $PML_DB_PATH, else ${DEFAULT_DB_DIR})

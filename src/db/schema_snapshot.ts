@@ -45,7 +45,43 @@ export interface SchemaSnapshot {
   extensions: string[];
   /** Tables, sorted by name. */
   tables: TableSnapshot[];
+  /**
+   * Everything else a migration can create in the schema, one line each, sorted: sequences, views,
+   * functions and user-defined types (objects that belong to an extension are left out).
+   */
+  objects: string[];
 }
+
+// One line per sequence, view, function and type of the current schema that no extension owns.
+const OTHER_OBJECTS_SQL = `
+SELECT 'sequence ' || c.relname || ': ' || format_type(q.seqtypid, NULL)
+       || ' start ' || q.seqstart || ' increment ' || q.seqincrement AS text
+FROM pg_sequence q JOIN pg_class c ON c.oid = q.seqrelid
+WHERE c.relnamespace = current_schema()::regnamespace
+UNION ALL
+SELECT 'view ' || c.relname || ': ' || btrim(regexp_replace(pg_get_viewdef(c.oid), '\\s+', ' ', 'g'))
+FROM pg_class c
+WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('v', 'm')
+UNION ALL
+SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') returns '
+       || pg_get_function_result(p.oid)
+FROM pg_proc p
+WHERE p.pronamespace = current_schema()::regnamespace
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                  WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'type ' || t.typname || ': ' || CASE t.typtype
+         WHEN 'e' THEN 'enum (' || (SELECT string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder)
+                                    FROM pg_enum e WHERE e.enumtypid = t.oid) || ')'
+         WHEN 'd' THEN 'domain over ' || format_type(t.typbasetype, t.typtypmod)
+         WHEN 'c' THEN 'composite'
+         ELSE 'kind ' || t.typtype::text
+       END
+FROM pg_type t
+WHERE t.typnamespace = current_schema()::regnamespace AND t.typtype IN ('e', 'd', 'c', 'r', 'm')
+  AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                  WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')`;
 
 /**
  * Reads the schema of the current schema (`current_schema()`), sorted so the same schema always gives the
@@ -66,7 +102,7 @@ export interface SchemaSnapshot {
  * ```
  */
 export async function readSchemaSnapshot(db: DbClient): Promise<SchemaSnapshot> {
-  const [extensions, columns, constraints, indexes, triggers] = await Promise.all([
+  const [extensions, columns, constraints, indexes, triggers, objects] = await Promise.all([
     db.query<{ name: string }>("SELECT extname AS name FROM pg_extension ORDER BY extname"),
     db.query<
       { table: string; name: string; type: string; not_null: boolean; default: string | null }
@@ -96,6 +132,7 @@ export async function readSchemaSnapshot(db: DbClient): Promise<SchemaSnapshot> 
        WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal
        ORDER BY c.relname, t.tgname`,
     ),
+    db.query<{ text: string }>(OTHER_OBJECTS_SQL),
   ]);
   const tables = new Map<string, TableSnapshot>();
   for (const column of columns) {
@@ -120,6 +157,7 @@ export async function readSchemaSnapshot(db: DbClient): Promise<SchemaSnapshot> 
   return {
     extensions: extensions.map((e) => e.name),
     tables: [...tables.values()].sort((a, b) => compareText(a.name, b.name)),
+    objects: objects.map((o) => o.text).sort(compareText),
   };
 }
 
@@ -140,12 +178,14 @@ export async function readSchemaSnapshot(db: DbClient): Promise<SchemaSnapshot> 
  *     indexes: [],
  *     triggers: [],
  *   }],
+ *   objects: ["sequence notes_id_seq: integer start 1 increment 1"],
  * });
  * assert.equal(text, [
  *   "extension plpgsql",
  *   "table notes",
  *   "  column id integer NOT NULL",
  *   "  constraint notes_pkey: PRIMARY KEY (id)",
+ *   "sequence notes_id_seq: integer start 1 increment 1",
  *   "",
  * ].join("\n"));
  * ```
@@ -163,6 +203,7 @@ export function formatSchemaSnapshot(snapshot: SchemaSnapshot): string {
     for (const index of table.indexes) lines.push(`  index ${index}`);
     for (const trigger of table.triggers) lines.push(`  trigger ${trigger}`);
   }
+  lines.push(...snapshot.objects);
   return `${lines.join("\n")}\n`;
 }
 

@@ -94,17 +94,20 @@ Deno.test("searchTools() passes the query vector and topK to the nearest-tools s
   assert.deepEqual(calls[0]?.params, [`[0,0,1${",0".repeat(1021)}]`, 3]);
 });
 
-Deno.test("searchTools() raises hnsw.ef_search for this transaction only when topK exceeds 40", async () => {
-  const { db, calls } = scriptedDb();
+Deno.test("searchTools() raises hnsw.ef_search for the search only when topK exceeds 40", async () => {
+  const { db, calls } = stubDb((sql) => sql.includes("current_setting") ? [{ value: "55" }] : []);
   const { embedder } = countingEmbedder();
   await searchTools(db, embedder, "read", { topK: 40, keywordFallback: false });
   await searchTools(db, embedder, "read", { topK: 41, keywordFallback: false });
   assert.deepEqual(calls.map((call) => call.sql === NEAREST_TOOLS_SQL ? "nearest" : call.sql), [
     "nearest",
+    "SELECT current_setting('hnsw.ef_search') AS value",
     "SELECT set_config('hnsw.ef_search', $1, true)",
     "nearest",
+    "SELECT set_config('hnsw.ef_search', $1, true)",
   ]);
-  assert.deepEqual(calls[1]?.params, ["41"]);
+  assert.deepEqual(calls[2]?.params, ["41"]);
+  assert.deepEqual(calls[4]?.params, ["55"]);
 });
 
 Deno.test("searchTools() merges vector and keyword matches by score, then tool id, and applies minScore and topK", async () => {
