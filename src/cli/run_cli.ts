@@ -11,7 +11,7 @@ import { MEMORY_PATH, openDatabase } from "../db/pglite_client.ts";
 import { migrate, type MigrationResult, rollback } from "../db/migrator.ts";
 import { status, verify } from "../db/migration_status.ts";
 import { formatSchemaSnapshot, readSchemaSnapshot } from "../db/schema_snapshot.ts";
-import { formatResult, formatStatusTable } from "./format.ts";
+import { formatResult, formatStatusTable } from "./_format.ts";
 
 /** Where the CLI writes and what it reads from its environment; injected so tests run it in-process. */
 export interface CliIo {
@@ -25,7 +25,17 @@ export interface CliIo {
   cwd: string;
 }
 
-/** The database used when neither `--db` nor `PML_DB_PATH` is given, relative to the working directory. */
+/**
+ * The database used when neither `--db` nor `PML_DB_PATH` is given, relative to the working directory.
+ *
+ * @example Usage
+ * ```ts
+ * import { DEFAULT_DB_DIR } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(DEFAULT_DB_DIR, /^\.pml[\\/]db$/);
+ * ```
+ */
 export const DEFAULT_DB_DIR: string = join(".pml", "db");
 
 /** Exit code for bad usage (unknown command or flag, bad value). */

@@ -7,7 +7,7 @@
 import type { DbClient } from "./db_client.ts";
 import type { Migration } from "./migration.ts";
 import { migrationChecksum } from "./migration_checksum.ts";
-import { type AppliedMigration, readHistory } from "./migration_history.ts";
+import { type AppliedMigration, readHistory } from "./_migration_history.ts";
 import { migrations as registry } from "./migrations.ts";
 
 /** The state of one migration, as {@linkcode status} reports it. */

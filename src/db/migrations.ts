@@ -26,7 +26,18 @@ import { migration as m017 } from "./migrations/017_permission_inference.ts";
 import { migration as m018 } from "./migrations/018_permission_audit_log.ts";
 import { migration as m019 } from "./migrations/019_db_schema_cleanup.ts";
 
-/** Versions deliberately absent from the registry. */
+/**
+ * Versions deliberately absent from the registry.
+ *
+ * @example Usage
+ * ```ts
+ * import { MISSING_VERSIONS, migrations } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(MISSING_VERSIONS, [5]);
+ * assert.ok(!migrations.some((m) => MISSING_VERSIONS.includes(m.version)));
+ * ```
+ */
 export const MISSING_VERSIONS: readonly number[] = Object.freeze([5]);
 
 /**

@@ -13,7 +13,7 @@ import {
   ensureHistoryTable,
   insertHistoryRow,
   readHistory,
-} from "./migration_history.ts";
+} from "./_migration_history.ts";
 import { defineMigrations } from "./migration_registry.ts";
 import { verify } from "./migration_status.ts";
 import { splitSqlStatements } from "./sql_statements.ts";
@@ -223,7 +223,24 @@ async function readReport(db: DbClient, migration: Migration): Promise<string> {
   return value === undefined || value === null ? "" : String(value);
 }
 
-/** Runs the statements of one direction one at a time, so a failure names its statement. */
+/**
+ * Runs the statements of one direction of a migration one at a time, so a failure names its statement.
+ * It records nothing in the history (the harness uses it to replay migrations).
+ *
+ * @throws {MigrationError} `MIGRATION_FAILED` naming the version, the migration and the statement.
+ *
+ * @example Replaying a migration's `up`
+ * ```ts
+ * import { runStatements } from "./migrator.ts";
+ * import { withFastDb } from "@pml/store/fixtures";
+ * import assert from "node:assert/strict";
+ *
+ * await withFastDb(async (db) => {
+ *   const broken = { version: 99, name: "broken", up: "SELECT 1; SELEC 2;", down: "" };
+ *   await assert.rejects(runStatements(db, broken, "up"), { code: "MIGRATION_FAILED", sql: "SELEC 2" });
+ * });
+ * ```
+ */
 export async function runStatements(
   db: DbClient,
   migration: Migration,

@@ -10,7 +10,17 @@ import type { DbClient, QueryParam, Row } from "./db_client.ts";
 import { DbError } from "./errors.ts";
 import { prepareDataDirectory } from "./_data_directory.ts";
 
-/** The path that selects an in-memory database. */
+/**
+ * The path that selects an in-memory database.
+ *
+ * @example Usage
+ * ```ts
+ * import { MEMORY_PATH } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(MEMORY_PATH, "memory://");
+ * ```
+ */
 export const MEMORY_PATH = "memory://";
 
 /** Options of {@linkcode openDatabase}. */
@@ -52,6 +62,18 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
  * {@linkcode openDatabase}. For code that needs PGlite itself, such as the test harness.
  *
  * @throws {DbError} `DB_OPEN_FAILED`, as {@linkcode openDatabase}.
+ *
+ * @example A path that is a file is refused before PGlite starts
+ * ```ts
+ * import { DbError, openPglite } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * const file = await Deno.makeTempFile();
+ * const error = await openPglite(file).catch((e) => e);
+ * assert.ok(error instanceof DbError);
+ * assert.equal(error.code, "DB_OPEN_FAILED");
+ * await Deno.remove(file);
+ * ```
  */
 export async function openPglite(path: string = MEMORY_PATH): Promise<PGlite> {
   if (path !== MEMORY_PATH) await prepareDataDirectory(path);
@@ -93,6 +115,23 @@ export function pgliteClient(pg: PGlite, options: { owner?: boolean } = {}): DbC
  * so a failing statement does not abort the surrounding transaction (as it would not on an autocommit
  * connection). `openSavepoints()` tells how many `transaction()` calls are still running, so the holder of
  * the transaction (the test harness) can detect work that was started and never finished.
+ *
+ * @example Inside a transaction that is rolled back
+ * ```ts
+ * import { openPglite } from "@pml/store";
+ * import { pgliteTransactionClient } from "./pglite_client.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const pg = await openPglite();
+ * await pg.transaction(async (tx) => {
+ *   const { client, openSavepoints } = pgliteTransactionClient(tx);
+ *   await client.query("SELECT * FROM missing").catch(() => {});  // undone alone
+ *   assert.deepEqual(await client.query("SELECT 1 AS one"), [{ one: 1 }]);
+ *   assert.equal(openSavepoints(), 0);
+ *   await tx.rollback();
+ * });
+ * await pg.close();
+ * ```
  */
 export function pgliteTransactionClient(
   tx: Transaction,

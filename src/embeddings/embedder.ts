@@ -5,7 +5,18 @@
  * @module
  */
 
-/** The dimension of every stored embedding: `tool_embedding.embedding` is `vector(1024)`. */
+/**
+ * The dimension of every stored embedding: `tool_embedding.embedding` is `vector(1024)`.
+ *
+ * @example Usage
+ * ```ts
+ * import { EMBEDDING_DIMENSION, HashingEmbedder } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * const vector = await new HashingEmbedder().embed("read a file");
+ * assert.equal(vector.length, EMBEDDING_DIMENSION);
+ * ```
+ */
 export const EMBEDDING_DIMENSION = 1024;
 
 /**
