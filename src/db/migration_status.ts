@@ -134,7 +134,27 @@ export async function verify(
   db: DbClient,
   migrations: readonly Migration[] = registry,
 ): Promise<VerifyResult> {
-  const { entries, currentVersion } = await status(db, migrations);
+  return checkStatus(await status(db, migrations));
+}
+
+/**
+ * The problems {@linkcode verify} reports, found in a {@linkcode status} result already read (so a caller
+ * holding one does not read the history again).
+ *
+ * @example Usage
+ * ```ts
+ * import { checkStatus } from "./migration_status.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const result = checkStatus({
+ *   entries: [{ version: 1, name: "a", state: "pending" }, { version: 2, name: "b", state: "applied" }],
+ *   currentVersion: 2,
+ *   pendingCount: 1,
+ * });
+ * assert.deepEqual(result.problems.map((p) => p.kind), ["out_of_order"]);
+ * ```
+ */
+export function checkStatus({ entries, currentVersion }: StatusResult): VerifyResult {
   const problems: VerifyProblem[] = [];
   for (const entry of entries) {
     const label = `migration ${entry.version} (${entry.name})`;

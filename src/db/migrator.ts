@@ -15,7 +15,7 @@ import {
   readHistory,
 } from "./_migration_history.ts";
 import { defineMigrations } from "./migration_registry.ts";
-import { verify } from "./migration_status.ts";
+import { checkStatus, status, type VerifyResult } from "./migration_status.ts";
 import { splitSqlStatements } from "./sql_statements.ts";
 import { migrations as registry } from "./migrations.ts";
 
@@ -56,7 +56,7 @@ export interface MigrateOptions {
  * @param db The database.
  * @param migrations The ordered registry; defaults to pml-store's migrations 001–019.
  * @throws {MigrationError} `MIGRATION_REGISTRY_INVALID` for a malformed list; `MIGRATION_DRIFT` when
- * {@linkcode verify} finds a problem (nothing runs); `MIGRATION_FAILED` naming the version, the migration
+ * `verify()` finds a problem (nothing runs); `MIGRATION_FAILED` naming the version, the migration
  * and the failing statement, with `results` attached.
  *
  * @example Applying and re-applying
@@ -79,8 +79,12 @@ export async function migrate(
 ): Promise<MigrateResult> {
   const list = defineMigrations(migrations);
   await ensureHistoryTable(db);
-  await assertConsistent(db, list, "apply migrations");
-  const applied = new Set((await readHistory(db)).map((row) => row.version));
+  const current = await status(db, list);
+  assertConsistent(checkStatus(current), "apply migrations");
+  // Consistent means every entry is applied or pending.
+  const applied = new Set(
+    current.entries.filter((e) => e.state === "applied").map((e) => e.version),
+  );
   const due = list.filter((m) => !applied.has(m.version));
   return await runEach(due, "applied", options, (migration) => applyOne(db, migration));
 }
@@ -148,12 +152,7 @@ export async function rollback(
   return await runEach(due, "rolled_back", options, (migration) => revertOne(db, migration));
 }
 
-async function assertConsistent(
-  db: DbClient,
-  migrations: readonly Migration[],
-  action: string,
-): Promise<void> {
-  const { ok, problems } = await verify(db, migrations);
+function assertConsistent({ ok, problems }: VerifyResult, action: string): void {
   if (ok) return;
   const first = problems[0] as (typeof problems)[number];
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s))` : "";
