@@ -1,11 +1,13 @@
 /**
- * Cost of the cache layers against raw Deno KV, and of the workflow state cache against the historical
- * `workflow_dags` SQL table it replaced.
+ * Cost of the workflow state cache against raw Deno KV, each group with the raw call as the baseline:
  *
- * Groups `get`, `set` and `update`, each with raw `Deno.openKv(":memory:")` as the baseline, then the TTL
- * layer, the workflow state cache, and the SQL store (PGlite in memory). Every subject handles the same
- * 10-task DAG. Raw KV writes pass the same `expireIn` as the layers, so the comparison isolates what the
- * layers add (envelope, clock, validation, JSON, versionstamp check).
+ * - `get`: cache `get` of a 10-task DAG vs raw `kv.get` of the same DAG.
+ * - `set`: cache `save` of a 10-task DAG vs raw `kv.set` with the same `expireIn`.
+ * - `chunked get`: cache `get` of a 2,000-task (chunked) state vs raw `getMany` of its chunks.
+ *
+ * Before the groups, two writers (Web Workers, each with its own KV connection to one temporary file,
+ * contending for SQLite's lock as two processes do) run updater-function updates on one id; the
+ * throughput in updates/s and the lost updates are printed.
  *
  * Run: `npx deno bench --allow-read --allow-write --allow-env bench/cache_bench.ts`
  *
@@ -13,18 +15,15 @@
  */
 
 import { systemClock } from "../src/cache/clock.ts";
-import { TtlStore } from "../src/cache/ttl_store.ts";
-import { WorkflowStateCache } from "../src/cache/workflow-state-cache.ts";
+import { WorkflowStateCache } from "../src/cache/workflow_state_cache.ts";
 import type { WorkflowDag } from "../src/cache/workflow_dag.ts";
-import { openDatabase } from "../src/db/pglite_client.ts";
-import { migration as workflowDagsMigration } from "../src/db/migrations/008_workflow_dags.ts";
 import { timed } from "./_medians.ts";
 
 const HOUR = 3_600_000;
 
-function benchDag(tag: string): WorkflowDag {
+function chainDag(count: number, tag: string): WorkflowDag {
   return {
-    tasks: Array.from({ length: 10 }, (_, index) => ({
+    tasks: Array.from({ length: count }, (_, index) => ({
       id: `task-${index}`,
       tool: "filesystem:read_file",
       arguments: { path: `/data/${tag}/file-${index}.txt` },
@@ -33,137 +32,107 @@ function benchDag(tag: string): WorkflowDag {
   };
 }
 
-const DAG = benchDag("first");
-const NEXT_DAG = benchDag("second");
-const INTENT = "read ten files";
+const DAG = chainDag(10, "small");
+const BIG = chainDag(2_000, "big");
+
+/** Two writers × `count` updater updates of one id on one KV file. */
+async function twoWriters(count: number) {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/kv.db`;
+  const cacheUrl = new URL("../src/cache/workflow_state_cache.ts", import.meta.url).href;
+  {
+    using kv = await Deno.openKv(path);
+    await new WorkflowStateCache({ kv }).save("shared", { tasks: [], count: 0 });
+  }
+  const source = `import { WorkflowStateCache } from ${JSON.stringify(cacheUrl)};
+    self.onmessage = async ({ data: { path, count } }) => {
+      const kv = await Deno.openKv(path);
+      const cache = new WorkflowStateCache({ kv });
+      const failures = {};
+      for (let i = 0; i < count; i++) {
+        try {
+          await cache.update("shared", (dag) => ({ ...dag, count: dag.count + 1 }));
+        } catch (error) {
+          const key = error.code ?? String(error);
+          failures[key] = (failures[key] ?? 0) + 1;
+        }
+      }
+      kv.close();
+      self.postMessage(failures);
+    };`;
+  const url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
+  const started = performance.now();
+  const failures = await Promise.all(
+    [0, 1].map(() =>
+      new Promise<Record<string, number>>((resolve, reject) => {
+        const worker = new Worker(url, { type: "module" });
+        worker.onmessage = ({ data }) => {
+          worker.terminate();
+          resolve(data);
+        };
+        worker.onerror = (event) => {
+          worker.terminate();
+          reject(new Error(event.message));
+        };
+        worker.postMessage({ path, count });
+      })
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  URL.revokeObjectURL(url);
+  using kv = await Deno.openKv(path);
+  const final = (await new WorkflowStateCache({ kv }).get("shared"))?.count as number;
+  await Deno.remove(dir, { recursive: true });
+  const failed = failures.reduce((sum, f) => sum + Object.values(f).reduce((a, b) => a + b, 0), 0);
+  const succeeded = 2 * count - failed;
+  console.log(
+    `two writers × ${count} updater updates of one id: ${Math.round(final / seconds)} updates/s, ${
+      succeeded - final
+    } lost, failures ${JSON.stringify(failures)}`,
+  );
+}
+
+await twoWriters(1_000);
 
 const kv = await Deno.openKv(":memory:");
-const ttl = new TtlStore({ kv, clock: systemClock });
 const cache = new WorkflowStateCache({ kv, clock: systemClock });
-
-// The historical table, created by migration 008's own SQL (019 drops it, so the migrations are not run).
-const db = await openDatabase({ path: "memory://" });
-await db.exec(workflowDagsMigration.up);
-
-const SQL_UPSERT = `INSERT INTO workflow_dags (workflow_id, dag, intent) VALUES ($1, $2::jsonb, $3)
-  ON CONFLICT (workflow_id) DO UPDATE SET dag = EXCLUDED.dag, intent = EXCLUDED.intent,
-    created_at = NOW(), expires_at = NOW() + INTERVAL '1 hour'`;
-const SQL_SELECT = `SELECT dag FROM workflow_dags WHERE workflow_id = $1 AND expires_at > NOW()`;
-const SQL_EXISTS = `SELECT workflow_id FROM workflow_dags WHERE workflow_id = $1`;
-const SQL_UPDATE = `UPDATE workflow_dags SET dag = $1::jsonb, expires_at = NOW() + INTERVAL '1 hour'
-  WHERE workflow_id = $2`;
-
-// Seed one state per subject, and check every subject reads it back before timing anything.
 await kv.set(["raw", "wf"], DAG, { expireIn: HOUR });
-await ttl.set(["ttl", "wf"], DAG, { ttlMs: HOUR });
-await cache.save("wf", DAG, INTENT);
-await db.query(SQL_UPSERT, ["wf", JSON.stringify(DAG), INTENT]);
-const seeded = [
-  (await kv.get(["raw", "wf"])).value,
-  (await ttl.get(["ttl", "wf"]))?.value,
-  await cache.get("wf"),
-  (await db.queryOne(SQL_SELECT, ["wf"]))?.dag,
-];
-for (const value of seeded) {
-  if (JSON.stringify(value) !== JSON.stringify(DAG)) {
-    throw new Error(`Cannot run the cache benchmark: a subject read back ${JSON.stringify(value)}`);
+await cache.save("wf", DAG, "read ten files");
+await cache.save("big", BIG, "read 2,000 files");
+const chunkKeys: Deno.KvKey[] = [];
+for await (const entry of kv.list({ prefix: ["workflow_chunk", "big"] })) chunkKeys.push(entry.key);
+for (
+  const [name, value, expected] of [["get", await cache.get("wf"), DAG], [
+    "big",
+    await cache.get("big"),
+    BIG,
+  ]] as const
+) {
+  if (JSON.stringify(value) !== JSON.stringify(expected)) {
+    throw new Error(`Cannot run the cache benchmark: ${name} read back another DAG`);
   }
 }
 
-Deno.bench({
-  name: "raw Deno KV",
-  group: "get",
-  baseline: true,
-  fn: timed("get / raw Deno KV", async () => {
-    await kv.get(["raw", "wf"]);
-  }),
-});
-Deno.bench({
-  name: "TTL layer",
-  group: "get",
-  fn: timed("get / TTL layer", async () => {
-    await ttl.get(["ttl", "wf"]);
-  }),
-});
-Deno.bench({
-  name: "workflow state cache",
-  group: "get",
-  fn: timed("get / workflow state cache", async () => {
-    await cache.get("wf");
-  }),
-});
-Deno.bench({
-  name: "SQL workflow_dags (PGlite)",
-  group: "get",
-  fn: timed("get / SQL workflow_dags (PGlite)", async () => {
-    await db.query(SQL_SELECT, ["wf"]);
-  }),
-});
-
-Deno.bench({
-  name: "raw Deno KV",
-  group: "set",
-  baseline: true,
-  fn: timed("set / raw Deno KV", async () => {
-    await kv.set(["raw", "wf"], DAG, { expireIn: HOUR });
-  }),
-});
-Deno.bench({
-  name: "TTL layer",
-  group: "set",
-  fn: timed("set / TTL layer", async () => {
-    await ttl.set(["ttl", "wf"], DAG, { ttlMs: HOUR });
-  }),
-});
-Deno.bench({
-  name: "workflow state cache",
-  group: "set",
-  fn: timed("set / workflow state cache", async () => {
-    await cache.save("wf", DAG, INTENT);
-  }),
-});
-Deno.bench({
-  name: "SQL workflow_dags (PGlite)",
-  group: "set",
-  fn: timed("set / SQL workflow_dags (PGlite)", async () => {
-    await db.query(SQL_UPSERT, ["wf", JSON.stringify(DAG), INTENT]);
-  }),
-});
-
-// An update reads the current version, then writes only if it is unchanged.
-Deno.bench({
-  name: "raw Deno KV",
-  group: "update",
-  baseline: true,
-  fn: timed("update / raw Deno KV", async () => {
-    const current = await kv.get(["raw", "wf"]);
-    await kv.atomic().check(current).set(["raw", "wf"], NEXT_DAG, { expireIn: HOUR }).commit();
-  }),
-});
-Deno.bench({
-  name: "TTL layer",
-  group: "update",
-  fn: timed("update / TTL layer", async () => {
-    const current = await ttl.get(["ttl", "wf"]);
-    await ttl.atomic()
-      .check({ key: ["ttl", "wf"], versionstamp: current?.versionstamp ?? null })
-      .set(["ttl", "wf"], NEXT_DAG, { ttlMs: HOUR })
-      .commit();
-  }),
-});
-Deno.bench({
-  name: "workflow state cache",
-  group: "update",
-  fn: timed("update / workflow state cache", async () => {
-    await cache.update("wf", NEXT_DAG);
-  }),
-});
-Deno.bench({
-  name: "SQL workflow_dags (PGlite)",
-  group: "update",
-  fn: timed("update / SQL workflow_dags (PGlite)", async () => {
-    // As the historical updateWorkflowDAG: an existence check, then the update.
-    await db.query(SQL_EXISTS, ["wf"]);
-    await db.query(SQL_UPDATE, [JSON.stringify(NEXT_DAG), "wf"]);
-  }),
-});
+const groups: [group: string, baseline: () => Promise<unknown>, subject: () => Promise<unknown>][] =
+  [
+    ["get", () => kv.get(["raw", "wf"]), () => cache.get("wf")],
+    [
+      "set",
+      () => kv.set(["raw", "wf"], DAG, { expireIn: HOUR }),
+      () => cache.save("wf", DAG, "read ten files"),
+    ],
+    ["chunked get", () => kv.getMany(chunkKeys), () => cache.get("big")],
+  ];
+for (const [group, baseline, subject] of groups) {
+  Deno.bench({
+    name: "raw Deno KV",
+    group,
+    baseline: true,
+    fn: timed(`${group} / raw Deno KV`, baseline),
+  });
+  Deno.bench({
+    name: "workflow state cache",
+    group,
+    fn: timed(`${group} / workflow state cache`, subject),
+  });
+}

@@ -2,128 +2,136 @@ import assert from "node:assert/strict";
 import * as store from "../mod.ts";
 import * as fixtures from "../fixtures/mod.ts";
 
-// Pins the public API: adding or removing an export must be a deliberate change to this list.
+// Pins the public API: adding or removing an export must be a deliberate change to these lists.
 
-const STORE_EXPORTS = [
-  "CacheEntryCorruptError",
-  "CacheError",
-  "DEFAULT_DB_DIR",
-  "DEFAULT_KV_PATH",
-  "DEFAULT_MAX_ATTEMPTS",
-  "DbError",
-  "EMBEDDING_DIMENSION",
-  "EmbeddingDimensionError",
-  "FakeClock",
-  "Gateway",
-  "GatewayError",
-  "HashingEmbedder",
-  "KvOpenError",
-  "MAX_WORKFLOW_ID_BYTES",
-  "MEMORY_KV_PATH",
-  "MEMORY_PATH",
-  "MISSING_VERSIONS",
-  "MigrationError",
-  "ToolGraph",
-  "TtlAtomic",
-  "TtlStore",
-  "WORKFLOW_CHUNK_NAMESPACE",
-  "WORKFLOW_NAMESPACE",
-  "WORKFLOW_PREFIX",
-  "WORKFLOW_STATE_TTL_MS",
-  "WorkflowStateCache",
-  "WorkflowStateConflictError",
-  "WorkflowStateNotFoundError",
-  "WorkflowStateTooLargeError",
-  "assertWorkflowDag",
-  "assertWorkflowId",
-  "cleanupExpiredDAGs",
-  "closeKv",
-  "defineMigrations",
-  "deleteWorkflowDAG",
-  "deleteWorkflowState",
-  "discoverTools",
-  "embedToolSchemas",
-  "encodedKeySize",
-  "extendWorkflowDAGExpiration",
-  "formatSchemaSnapshot",
-  "formatToolId",
-  "getClock",
-  "getKv",
-  "getToolEmbedding",
-  "getToolSchema",
-  "getWorkflowDAG",
-  "getWorkflowDAGRecord",
-  "getWorkflowState",
-  "getWorkflowStateRecord",
-  "installClock",
-  "installKv",
-  "listToolSchemas",
-  "loadToolGraph",
-  "migrate",
-  "migrationChecksum",
-  "migrations",
-  "openDatabase",
-  "openKvClient",
-  "openPglite",
-  "parseToolId",
-  "parseVectorLiteral",
-  "pgliteClient",
-  "readSchemaSnapshot",
-  "recordCapabilityUse",
-  "recordObservedEdges",
-  "recordObservedSequence",
-  "recordPermissionAudit",
-  "recordWorkflowExecution",
-  "refreshWorkflowState",
-  "resolveKvPath",
-  "rollback",
-  "runCli",
-  "saveWorkflowDAG",
-  "saveWorkflowState",
-  "searchTools",
-  "splitSqlStatements",
-  "status",
-  "sweepExpiredWorkflowStates",
-  "systemClock",
-  "toVectorLiteral",
-  "tokenize",
-  "toolEmbeddingText",
-  "topologicalLayers",
-  "updateWorkflowDAG",
-  "updateWorkflowState",
-  "upsertToolEmbeddings",
-  "upsertToolSchemas",
-  "verify",
-  "workflowChunkKey",
-  "workflowKey",
-];
+const STORE_VALUES: Record<string, string> = {
+  CacheError: "function",
+  DEFAULT_DB_DIR: "string",
+  DbError: "function",
+  EMBEDDING_DIMENSION: "number",
+  EmbeddingDimensionError: "function",
+  Gateway: "function",
+  GatewayError: "function",
+  HashingEmbedder: "function",
+  MAX_TTL_MS: "number",
+  MEMORY_PATH: "string",
+  MISSING_VERSIONS: "object",
+  MigrationError: "function",
+  ToolGraph: "function",
+  WORKFLOW_STATE_TTL_MS: "number",
+  WorkflowStateCache: "function",
+  assertWorkflowDag: "function",
+  cleanupExpiredDAGs: "function",
+  closeKv: "function",
+  defineMigrations: "function",
+  deleteWorkflowDAG: "function",
+  deleteWorkflowState: "function",
+  discoverTools: "function",
+  embedToolSchemas: "function",
+  extendWorkflowDAGExpiration: "function",
+  formatSchemaSnapshot: "function",
+  formatToolId: "function",
+  getClock: "function",
+  getKv: "function",
+  getToolEmbedding: "function",
+  getToolSchema: "function",
+  getWorkflowDAG: "function",
+  getWorkflowDAGRecord: "function",
+  getWorkflowState: "function",
+  getWorkflowStateRecord: "function",
+  listToolSchemas: "function",
+  loadToolGraph: "function",
+  migrate: "function",
+  migrationChecksum: "function",
+  migrations: "object",
+  openDatabase: "function",
+  openPglite: "function",
+  parseToolId: "function",
+  parseVectorLiteral: "function",
+  pgliteClient: "function",
+  readSchemaSnapshot: "function",
+  recordCapabilityUse: "function",
+  recordObservedEdges: "function",
+  recordObservedSequence: "function",
+  recordPermissionAudit: "function",
+  recordWorkflowExecution: "function",
+  refreshWorkflowState: "function",
+  rollback: "function",
+  runCli: "function",
+  saveWorkflowDAG: "function",
+  saveWorkflowState: "function",
+  searchTools: "function",
+  splitSqlStatements: "function",
+  status: "function",
+  sweepExpiredWorkflowStates: "function",
+  systemClock: "object",
+  toVectorLiteral: "function",
+  tokenize: "function",
+  toolEmbeddingText: "function",
+  topologicalLayers: "function",
+  updateWorkflowDAG: "function",
+  updateWorkflowState: "function",
+  upsertToolEmbeddings: "function",
+  upsertToolSchemas: "function",
+  verify: "function",
+};
 
-const FIXTURE_EXPORTS = [
-  "DEFAULT_FIXTURE_FILES",
-  "FIXTURE_TOOLS",
-  "IsolationError",
-  "KV_FIXTURE_START_MS",
-  "assertMigrationsIdempotent",
-  "closeTestDatabases",
-  "connectFixtureServers",
-  "createKvFixture",
-  "diffLines",
-  "generateToolCatalog",
-  "readFingerprint",
-  "seedToolSchemas",
-  "withFastDb",
-  "withMigratedDb",
-];
+const FIXTURE_VALUES: Record<string, string> = {
+  DEFAULT_FIXTURE_FILES: "object",
+  FIXTURE_TOOLS: "object",
+  FakeClock: "function",
+  IsolationError: "function",
+  KV_FIXTURE_START_MS: "number",
+  assertMigrationsIdempotent: "function",
+  closeTestDatabases: "function",
+  connectFixtureServers: "function",
+  createKvFixture: "function",
+  diffLines: "function",
+  generateToolCatalog: "function",
+  installClock: "function",
+  installKv: "function",
+  readFingerprint: "function",
+  seedToolSchemas: "function",
+  withFastDb: "function",
+  withMigratedDb: "function",
+};
 
-Deno.test('the "." entry point exports exactly the public API', () => {
-  assert.deepEqual(Object.keys(store).sort(), STORE_EXPORTS);
-});
+/** How many type-only exports (interfaces and type aliases) `deno doc --json` lists per entry point. */
+const TYPE_COUNTS = { ".": 82, "./fixtures": 12 };
 
-Deno.test('the "./fixtures" entry point exports exactly the test fixtures', () => {
-  assert.deepEqual(Object.keys(fixtures).sort(), FIXTURE_EXPORTS);
-});
+const typesOf = (module: Record<string, unknown>) =>
+  Object.fromEntries(Object.keys(module).sort().map((name) => [name, typeof module[name]]));
 
-Deno.test("deno.json maps the entry points to these modules", async () => {
+async function typeExportCount(entry: string): Promise<number> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["doc", "--json", new URL(entry, import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const doc = JSON.parse(new TextDecoder().decode(stdout));
+  const [file] = Object.values(doc.nodes) as { symbols: { declarations: { kind: string }[] }[] }[];
+  return file!.symbols.filter((symbol) =>
+    symbol.declarations.every((declaration) =>
+      ["interface", "typeAlias"].includes(declaration.kind)
+    )
+  ).length;
+}
+
+Deno.test("the entry points export exactly the public API: values by typeof, types by count", async () => {
+  assert.deepEqual(typesOf(store), STORE_VALUES);
+  assert.deepEqual(typesOf(fixtures), FIXTURE_VALUES);
+  assert.deepEqual(
+    { values: Object.keys(store).length, fixtureValues: Object.keys(fixtures).length },
+    { values: 69, fixtureValues: 17 },
+  );
+  assert.deepEqual(
+    {
+      ".": await typeExportCount("../mod.ts"),
+      "./fixtures": await typeExportCount("../fixtures/mod.ts"),
+    },
+    TYPE_COUNTS,
+  );
   const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
   assert.deepEqual(config.exports, { ".": "./mod.ts", "./fixtures": "./fixtures/mod.ts" });
 });

@@ -1,60 +1,127 @@
 /**
- * Checks that a value is plain JSON data, so that storing it as JSON text and parsing it back gives an
- * equal value. Private to the cache.
+ * Copies a value that must be plain JSON data, refusing anything that would not store and read back
+ * equal. Private to the cache.
+ *
+ * The copy is what gets stored: every property is read once, through its descriptor, so a getter or a
+ * proxy cannot hand the validator one value and the writer another.
  *
  * @module
  */
 
+/** The deepest nesting of arrays and objects accepted, counting the outermost value as level 1. */
+export const MAX_JSON_DEPTH = 64;
+
 /**
- * Throws a `TypeError` naming `path` when `value` is not plain JSON data: `undefined`, non-finite
- * numbers, bigints, functions, symbols, class instances (`Date`, `Map`…), symbol-keyed properties,
- * empty array slots and circular references are all refused. `-0` is accepted and reads back as `0`.
+ * A copy of `value` made of plain objects, arrays, strings, finite numbers (`-0` becomes `0`), booleans
+ * and `null`.
+ *
+ * @throws {TypeError} Naming `path` for `undefined`, non-finite numbers, bigints, functions, symbols,
+ * class instances (`Date`, `Map`…), accessor or non-enumerable properties, symbol keys, extra array
+ * properties, empty array slots and circular references.
+ * @throws {RangeError} When arrays and objects nest deeper than {@linkcode MAX_JSON_DEPTH} levels.
  */
-export function assertJsonData(action: string, value: unknown, path: string): void {
-  checkValue(action, value, path, new Set());
+export function copyJsonData(
+  action: string,
+  value: unknown,
+  path: string,
+  size: { bound: number } = { bound: 0 },
+): unknown {
+  return copy({ action, size, ancestors: new Set(), root: path, keys: [] }, value);
 }
 
-function checkValue(action: string, value: unknown, path: string, ancestors: Set<object>): void {
+/** What one copy carries down the tree. */
+interface Walk {
+  action: string;
+  /** Upper bound of the V8 serialization (what KV stores): 2 bytes per UTF-16 unit plus tags. */
+  size: { bound: number };
+  ancestors: Set<object>;
+  /** The path of the value being copied: `root` then `keys`, formatted only for an error message. */
+  root: string;
+  keys: (string | number)[];
+}
+
+function pathOf({ root, keys }: Walk): string {
+  return keys.reduce<string>(
+    (path, key) => typeof key === "number" ? `${path}[${key}]` : propertyPath(path, key),
+    root,
+  );
+}
+
+function copy(walk: Walk, value: unknown): unknown {
+  const { action, ancestors, size } = walk;
   switch (typeof value) {
     case "string":
+      size.bound += 6 + 2 * value.length;
+      return value;
     case "boolean":
-      return;
+      size.bound += 1;
+      return value;
     case "number":
-      if (Number.isFinite(value)) return;
+      size.bound += 9;
+      if (Number.isFinite(value)) return value === 0 ? 0 : value;
       break;
     case "object": {
-      if (value === null) return;
-      if (ancestors.has(value)) refuse(action, path, "a circular reference");
+      size.bound += 16;
+      if (value === null) return null;
+      if (ancestors.has(value)) refuse(walk, "a circular reference");
+      if (ancestors.size >= MAX_JSON_DEPTH) {
+        throw new RangeError(
+          `Cannot ${action}: expected at most ${MAX_JSON_DEPTH} levels of nested arrays and objects, found deeper nesting at ${
+            pathOf(walk)
+          }`,
+        );
+      }
       ancestors.add(value);
-      if (Array.isArray(value)) checkArray(action, value, path, ancestors);
-      else checkObject(action, value, path, ancestors);
+      const copied = Array.isArray(value) ? copyArray(walk, value) : copyObject(walk, value);
       ancestors.delete(value);
-      return;
+      return copied;
     }
   }
-  refuse(action, path, describeValue(value));
+  return refuse(walk, describeValue(value));
 }
 
-function checkArray(action: string, array: unknown[], path: string, ancestors: Set<object>): void {
-  for (let index = 0; index < array.length; index++) {
-    const itemPath = `${path}[${index}]`;
-    if (!(index in array)) refuse(action, itemPath, "an empty array slot");
-    checkValue(action, array[index], itemPath, ancestors);
+function copyArray(walk: Walk, array: unknown[]) {
+  const length = array.length;
+  if (Reflect.ownKeys(array).length !== length + 1) {
+    for (let index = 0; index < length; index++) {
+      if (!Object.hasOwn(array, index)) refuse(walk, "an empty array slot", index);
+    }
+    refuse(walk, "an array with properties besides its items");
   }
+  const result: unknown[] = new Array(length);
+  for (let index = 0; index < length; index++) result[index] = copyProperty(walk, array, index);
+  return result;
 }
 
-function checkObject(action: string, object: object, path: string, ancestors: Set<object>): void {
-  if (!isPlainObject(object)) refuse(action, path, describeValue(object));
-  if (Object.getOwnPropertySymbols(object).length > 0) {
-    refuse(action, path, "an object with symbol-keyed properties");
+function copyObject(walk: Walk, object: object) {
+  if (!isPlainObject(object)) refuse(walk, describeValue(object));
+  const result: Record<string, unknown> = {};
+  for (const key of Reflect.ownKeys(object)) {
+    if (typeof key === "symbol") refuse(walk, "an object with symbol-keyed properties");
+    walk.size.bound += 6 + 2 * key.length;
+    result[key] = copyProperty(walk, object, key);
   }
-  for (const [key, item] of Object.entries(object)) {
-    checkValue(action, item, propertyPath(path, key), ancestors);
-  }
+  return result;
 }
 
-function refuse(action: string, path: string, found: string): never {
-  throw new TypeError(`Cannot ${action}: expected plain JSON data at ${path}, found ${found}`);
+/** A copy of an own, enumerable data property, read once through its descriptor. */
+function copyProperty(walk: Walk, owner: object, key: string | number): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(owner, key);
+  if (descriptor === undefined) refuse(walk, "an empty array slot", key);
+  if (!("value" in descriptor)) refuse(walk, "an accessor property (get/set)", key);
+  if (!descriptor.enumerable) refuse(walk, "a non-enumerable property", key);
+  walk.keys.push(key);
+  const copied = copy(walk, descriptor.value);
+  walk.keys.pop();
+  return copied;
+}
+
+/** Throws naming the current path, or the path of its property `key`. */
+function refuse(walk: Walk, found: string, key?: string | number): never {
+  if (key !== undefined) walk.keys.push(key);
+  throw new TypeError(
+    `Cannot ${walk.action}: expected plain JSON data at ${pathOf(walk)}, found ${found}`,
+  );
 }
 
 /** Whether `value` is an object literal (or has a `null` prototype), not a class instance or array. */

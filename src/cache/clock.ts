@@ -1,15 +1,14 @@
 /**
- * Injected time. Only {@linkcode systemClock} reads `Date.now()`; caches take a {@linkcode Clock} so tests
- * drive expiry with a {@linkcode FakeClock} instead of sleeping.
+ * Injected time. Only {@linkcode systemClock} reads `Date.now()`; caches take a {@linkcode Clock}, so
+ * tests drive expiry with a `FakeClock` (from `@pml/store/fixtures`) instead of sleeping.
  *
- * The module also holds the clock used by the module-level cache functions ({@linkcode getClock}), which
- * tests can replace with {@linkcode installClock} and restore afterwards.
+ * The module also holds the clock of the module-level cache functions ({@linkcode getClock}), which
+ * tests replace with `installClock` and restore afterwards.
  *
  * @module
  */
 
-import type { Override } from "./override.ts";
-import { OverrideStack } from "./_override_stack.ts";
+import { type Override, OverrideStack } from "./_override.ts";
 
 /**
  * A source of the current time.
@@ -24,7 +23,7 @@ import { OverrideStack } from "./_override_stack.ts";
  * ```
  */
 export interface Clock {
-  /** The current time in milliseconds since the Unix epoch. */
+  /** The current time in milliseconds since the Unix epoch; must be a finite number. */
   now(): number;
 }
 
@@ -42,11 +41,12 @@ export interface Clock {
 export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
 
 /**
- * A clock that moves only when told to, and never backwards.
+ * A clock that moves only when told to, and never backwards. Test support: import it from
+ * `@pml/store/fixtures`.
  *
  * @example Advancing past a deadline
  * ```ts
- * import { FakeClock } from "@pml/store";
+ * import { FakeClock } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
  * const clock = new FakeClock(1_000);
@@ -63,8 +63,7 @@ export class FakeClock implements Clock {
    * @throws {RangeError} When `startMs` is not a finite number.
    */
   constructor(startMs = 0) {
-    assertFiniteTime("create fake clock", "startMs", startMs);
-    this.#now = startMs;
+    this.#now = finiteTime("create fake clock", "startMs", startMs);
   }
 
   /** The current fake time. */
@@ -78,7 +77,7 @@ export class FakeClock implements Clock {
    * @throws {RangeError} When `timeMs` is not finite or earlier than the current time.
    */
   set(timeMs: number): void {
-    assertFiniteTime("set fake clock", "timeMs", timeMs);
+    finiteTime("set fake clock", "timeMs", timeMs);
     if (timeMs < this.#now) {
       throw new RangeError(
         `Cannot set fake clock: time must not go backwards: current time is ${this.#now}, requested ${timeMs}`,
@@ -93,8 +92,7 @@ export class FakeClock implements Clock {
    * @throws {RangeError} When `ms` is negative or not finite.
    */
   advance(ms: number): number {
-    assertFiniteTime("advance fake clock", "ms", ms);
-    if (ms < 0) {
+    if (finiteTime("advance fake clock", "ms", ms) < 0) {
       throw new RangeError(
         `Cannot advance fake clock: time must not go backwards: expected ms >= 0, found ${ms}`,
       );
@@ -104,18 +102,31 @@ export class FakeClock implements Clock {
   }
 }
 
-function assertFiniteTime(action: string, name: string, value: number): void {
+/**
+ * Reads `clock`, refusing a time no expiry can be computed from (`NaN`, `Infinity`, not a number).
+ * Private to the cache.
+ *
+ * @throws {RangeError} Naming the action and the value found; nothing has been written yet.
+ */
+export function readClock(clock: Clock, action: string): number {
+  return finiteTime(action, "clock.now()", clock.now());
+}
+
+function finiteTime(action: string, name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new RangeError(
-      `Cannot ${action}: expected '${name}' to be a finite number, found ${String(value)}`,
+      `Cannot ${action}: expected '${name}' to be a finite number of epoch milliseconds, found ${
+        String(value)
+      }`,
     );
   }
+  return value;
 }
 
 const installedClocks = new OverrideStack<Clock>();
 
 /**
- * The clock used by the module-level cache functions: the most recently installed one, else
+ * The clock of the module-level cache functions: the most recently installed one, else
  * {@linkcode systemClock}.
  *
  * @example The system clock by default
@@ -131,18 +142,17 @@ export function getClock(): Clock {
 }
 
 /**
- * Makes `clock` the shared clock until the returned override is restored.
- *
- * Overrides nest: restoring one brings back whatever was installed before it, in any order.
+ * Makes `clock` the shared clock until the returned override is restored; overrides nest and may be
+ * restored in any order. Test support: import it from `@pml/store/fixtures`.
  *
  * @example Installing a fake clock for a block
  * ```ts
- * import { FakeClock, getClock, installClock, systemClock } from "@pml/store";
+ * import { getClock, systemClock } from "@pml/store";
+ * import { FakeClock, installClock } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const clock = new FakeClock(42);
  * {
- *   using _override = installClock(clock);
+ *   using _override = installClock(new FakeClock(42));
  *   assert.equal(getClock().now(), 42);
  * }
  * assert.equal(getClock(), systemClock);

@@ -3,129 +3,144 @@
  *
  * The path comes from `PML_KV_PATH` (default `.pml/kv.db`; `:memory:` for an ephemeral store). Under
  * Deno the built-in `Deno.openKv` is used; under Node the `@deno/kv` package, which has the same API.
+ * A non-empty file that does not start with the SQLite header is refused before it reaches the opener,
+ * whose reaction to a garbled file ranges from an error to a process abort.
  *
  * @module
  */
 
-import { KvOpenError } from "./cache_error.ts";
+import { CacheError } from "./cache_error.ts";
 import type { KvClient } from "./kv_client.ts";
-import type { Override } from "./override.ts";
-import { LazyConnection } from "./_lazy_connection.ts";
-import { OverrideStack } from "./_override_stack.ts";
+import { type Override, OverrideStack } from "./_override.ts";
 
-/**
- * The KV path used when `PML_KV_PATH` is unset or empty, relative to the working directory.
- *
- * @example The default
- * ```ts
- * import { DEFAULT_KV_PATH, resolveKvPath } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * assert.equal(resolveKvPath({}), DEFAULT_KV_PATH);
- * ```
- */
+/** The KV path used when `PML_KV_PATH` is unset or empty, relative to the working directory. */
 export const DEFAULT_KV_PATH = ".pml/kv.db";
 
-/**
- * The path that opens an ephemeral in-memory store.
- *
- * @example Opening one
- * ```ts
- * import { MEMORY_KV_PATH, openKvClient } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * const kv = await openKvClient(MEMORY_KV_PATH);
- * assert.equal((await kv.get(["absent"])).versionstamp, null);
- * kv.close();
- * ```
- */
+/** The path that opens an ephemeral in-memory store. */
 export const MEMORY_KV_PATH = ":memory:";
 
-/**
- * The KV path to open: `PML_KV_PATH` when set and non-empty, else {@linkcode DEFAULT_KV_PATH}.
- *
- * @param env The environment to read (default: the process environment, via `Deno.env` or
- * `process.env`).
- *
- * @example Choosing the path
- * ```ts
- * import { resolveKvPath } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * assert.equal(resolveKvPath({ PML_KV_PATH: ":memory:" }), ":memory:");
- * assert.equal(resolveKvPath({}), ".pml/kv.db");
- * ```
- */
+/** What every SQLite database file starts with. */
+const SQLITE_HEADER = "SQLite format 3\0";
+
+/** The KV path to open: `PML_KV_PATH` when set and non-empty, else {@linkcode DEFAULT_KV_PATH}. */
 export function resolveKvPath(env?: Readonly<Record<string, string | undefined>>): string {
   const configured = env === undefined ? readEnvironment("PML_KV_PATH") : env.PML_KV_PATH;
   return configured === undefined || configured === "" ? DEFAULT_KV_PATH : configured;
 }
 
-/** The runtime features {@linkcode openKvClient} looks at; tests pass a stand-in. */
-export interface KvRuntime {
-  /** Deno's namespace, absent under Node. */
-  Deno?: {
-    openKv?: (path?: string) => Promise<KvClient>;
-    mkdir?: (path: string, options: { recursive: boolean }) => Promise<void>;
-  };
-}
-
-/** Options of {@linkcode openKvClient}. */
-export interface OpenKvOptions {
-  /** Where to look for `Deno.openKv` (default: `globalThis`). Without it, `@deno/kv` is used. */
-  runtime?: KvRuntime;
-}
-
 /**
- * Opens a new KV connection at `path`, creating the parent directory of a file path first.
- * The caller owns the connection and must `close()` it.
+ * Opens a new KV connection at `path` (a file path, {@linkcode MEMORY_KV_PATH} or a KV Connect URL),
+ * creating the parent directory of a file path first. The caller owns the connection. Private to the
+ * package: applications use {@linkcode getKv}.
  *
- * @param path A file path, {@linkcode MEMORY_KV_PATH}, or a KV Connect URL.
- * @param options Runtime override, for tests.
- * @throws {KvOpenError} When the directory cannot be created or the store cannot be opened.
- *
- * @example Opening an in-memory store
- * ```ts
- * import { openKvClient } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * const kv = await openKvClient(":memory:");
- * await kv.set(["k"], 1);
- * assert.equal((await kv.get(["k"])).value, 1);
- * kv.close();
- * ```
+ * @throws {CacheError} `KV_OPEN_FAILED` when the file is not a SQLite database, the directory cannot be
+ * created or the store cannot be opened; `path` and `cause` are attached.
  */
-export async function openKvClient(path: string, options: OpenKvOptions = {}): Promise<KvClient> {
-  const runtime: KvRuntime = options.runtime ?? (globalThis as KvRuntime);
+export async function openKvClient(path: string): Promise<KvClient> {
+  const isFile = path !== MEMORY_KV_PATH && !/^[a-z][a-z0-9+.-]*:\/\//i.test(path);
   try {
-    await makeParentDirectory(runtime, path);
-    const denoOpenKv = runtime.Deno?.openKv;
-    if (typeof denoOpenKv === "function") return await denoOpenKv(path);
-    const { openKv } = await import("@deno/kv");
-    return await openKv(path);
+    if (isFile) await prepareFile(path);
   } catch (error) {
-    throw new KvOpenError(path, error);
+    if (error instanceof CacheError) throw error;
+    throw openFailed(path, error);
+  }
+  try {
+    const deno = (globalThis as { Deno?: { openKv?: (path: string) => Promise<KvClient> } }).Deno;
+    if (typeof deno?.openKv === "function") return await deno.openKv(path);
+    const { openKv } = await import("@deno/kv");
+    return await openKv(path) as unknown as KvClient;
+  } catch (error) {
+    throw openFailed(path, error);
   }
 }
 
-/** Creates the directory that will hold the KV file; nothing to do for memory or URL stores. */
-async function makeParentDirectory(runtime: KvRuntime, path: string): Promise<void> {
-  if (path === MEMORY_KV_PATH || /^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return;
+function openFailed(path: string, cause: unknown): CacheError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new CacheError(
+    "KV_OPEN_FAILED",
+    `Cannot open Deno KV at ${JSON.stringify(path)}: ${reason}`,
+    {
+      path,
+      cause,
+    },
+  );
+}
+
+/** Creates the parent directory and refuses an existing non-empty file that is not SQLite. */
+async function prepareFile(path: string): Promise<void> {
+  const fs = await fileSystem();
   const separator = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  if (separator <= 0) return; // The current directory or the root: both exist.
-  const directory = path.slice(0, separator);
-  const denoMkdir = runtime.Deno?.mkdir;
-  if (typeof denoMkdir === "function") {
-    await denoMkdir(directory, { recursive: true });
-    return;
+  if (separator > 0) await fs.mkdir(path.slice(0, separator), { recursive: true });
+  const head = await fs.readHead(path, SQLITE_HEADER.length);
+  if (head === null || head.length === 0) return; // A new or empty file: KV initialises it.
+  if (new TextDecoder("latin1").decode(head) !== SQLITE_HEADER) {
+    throw new CacheError(
+      "KV_OPEN_FAILED",
+      `Cannot open Deno KV at ${
+        JSON.stringify(path)
+      }: the file is not a KV database (it does not start with the SQLite header "SQLite format 3\\0"); point PML_KV_PATH at another file or remove this one`,
+      { path },
+    );
   }
-  // This branch only runs under Node. The computed specifier keeps the library's type check free of
-  // @types/node (only the tests need it, for node:assert).
-  const nodeFs = "node:fs/promises";
-  const { mkdir } = await import(nodeFs) as {
+}
+
+interface FileSystem {
+  mkdir(path: string, options: { recursive: boolean }): Promise<unknown>;
+  /** The first `length` bytes of `path` (fewer for a short file), `null` when it does not exist. */
+  readHead(path: string, length: number): Promise<Uint8Array | null>;
+}
+
+async function fileSystem(): Promise<FileSystem> {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (deno !== undefined) {
+    return {
+      mkdir: (path, options) => deno.mkdir(path, options),
+      async readHead(path, length) {
+        let file: Deno.FsFile;
+        try {
+          file = await deno.open(path, { read: true });
+        } catch (error) {
+          if (error instanceof deno.errors.NotFound) return null;
+          throw error;
+        }
+        try {
+          const buffer = new Uint8Array(length);
+          const read = await file.read(buffer);
+          return buffer.subarray(0, read ?? 0);
+        } finally {
+          file.close();
+        }
+      },
+    };
+  }
+  // Only under Node. The computed specifier keeps the library's type check free of @types/node.
+  const specifier = "node:fs/promises";
+  const nodeFs = await import(specifier) as {
     mkdir(path: string, options: { recursive: boolean }): Promise<unknown>;
+    open(path: string, flags: string): Promise<{
+      read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{
+        bytesRead: number;
+      }>;
+      close(): Promise<void>;
+    }>;
   };
-  await mkdir(directory, { recursive: true });
+  return {
+    mkdir: (path, options) => nodeFs.mkdir(path, options),
+    async readHead(path, length) {
+      const file = await nodeFs.open(path, "r").catch((error: { code?: string }) => {
+        if (error?.code === "ENOENT") return null;
+        throw error;
+      });
+      if (file === null) return null;
+      try {
+        const buffer = new Uint8Array(length);
+        const { bytesRead } = await file.read(buffer, 0, length, 0);
+        return buffer.subarray(0, bytesRead);
+      } finally {
+        await file.close();
+      }
+    },
+  };
 }
 
 /** One variable of the process environment, under Deno or Node. */
@@ -137,19 +152,21 @@ function readEnvironment(name: string): string | undefined {
   return runtime.Deno !== undefined ? runtime.Deno.env.get(name) : runtime.process?.env[name];
 }
 
-const shared = new LazyConnection<KvClient>(() => openKvClient(resolveKvPath()));
+/** The pending or finished open of the shared connection; `null` before the first use and after close. */
+let opening: Promise<KvClient> | null = null;
 const installed = new OverrideStack<KvClient>();
 
 /**
- * The shared KV: the most recently installed one (see {@linkcode installKv}), else the connection opened
- * at {@linkcode resolveKvPath} on first use. Concurrent first calls share one connection; a call still
- * waiting for that connection when {@linkcode closeKv} runs gets the next one instead of a closed one.
+ * The shared KV: the most recently installed one (see `installKv` in `@pml/store/fixtures`), else the
+ * connection opened at `PML_KV_PATH` on first use. Concurrent first calls share one connection; a call
+ * still waiting for it when {@linkcode closeKv} runs gets the next connection, never a closed one.
  *
- * @throws {KvOpenError} When the store cannot be opened; the next call tries again.
+ * @throws {CacheError} `KV_OPEN_FAILED` when the store cannot be opened; the next call tries again.
  *
  * @example With an installed in-memory store
  * ```ts
- * import { getKv, installKv } from "@pml/store";
+ * import { getKv } from "@pml/store";
+ * import { installKv } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
  * const kv = await Deno.openKv(":memory:");
@@ -158,9 +175,24 @@ const installed = new OverrideStack<KvClient>();
  * kv.close();
  * ```
  */
-export function getKv(): Promise<KvClient> {
-  const override = installed.top();
-  return override === undefined ? shared.get() : Promise.resolve(override);
+export async function getKv(): Promise<KvClient> {
+  while (true) {
+    const override = installed.top();
+    if (override !== undefined) return override;
+    const pending = opening ?? startOpening();
+    const connection = await pending;
+    if (opening === pending) return connection;
+    // closeKv() ran while this open was pending and is closing that connection: take the next one.
+  }
+}
+
+function startOpening(): Promise<KvClient> {
+  const pending = openKvClient(resolveKvPath());
+  opening = pending;
+  pending.catch(() => {
+    if (opening === pending) opening = null; // Forget a failed open, so the next call tries again.
+  });
+  return pending;
 }
 
 /**
@@ -168,32 +200,30 @@ export function getKv(): Promise<KvClient> {
  * the next `getKv()` opens a new one. An installed KV belongs to its installer and is left open.
  * Closing twice is harmless.
  *
- * @example An installed KV stays open
+ * @example Closing when nothing is open
  * ```ts
- * import { closeKv, getKv, installKv } from "@pml/store";
- * import assert from "node:assert/strict";
+ * import { closeKv } from "@pml/store";
  *
- * const kv = await Deno.openKv(":memory:");
- * {
- *   using _override = installKv(kv);
- *   await closeKv();
- *   await (await getKv()).set(["still"], "open");
- * }
- * assert.equal((await kv.get(["still"])).value, "open");
- * kv.close();
+ * await closeKv();
+ * await closeKv();
  * ```
  */
 export async function closeKv(): Promise<void> {
-  await shared.close();
+  const pending = opening;
+  opening = null;
+  if (pending === null) return;
+  const connection = await pending.catch(() => null);
+  connection?.close();
 }
 
 /**
  * Makes `kv` the shared KV until the returned override is restored; the caller keeps ownership and
- * closes `kv` itself after restoring. Tests use this to keep away from the user's persistent store.
+ * closes `kv` itself. Test support: import it from `@pml/store/fixtures`.
  *
  * @example Installing and restoring
  * ```ts
- * import { getKv, installKv } from "@pml/store";
+ * import { getKv } from "@pml/store";
+ * import { installKv } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
  * const kv = await Deno.openKv(":memory:");

@@ -107,6 +107,8 @@ export interface KvListOptions {
 export interface KvClient {
   /** Reads one key. */
   get<T = unknown>(key: KvKey): Promise<KvEntryMaybe<T>>;
+  /** Reads up to 10 keys from one consistent snapshot, in the order given. */
+  getMany(keys: readonly KvKey[]): Promise<KvEntryMaybe<unknown>[]>;
   /** Writes one key. */
   set(key: KvKey, value: unknown, options?: KvSetOptions): Promise<KvCommitResult>;
   /** Deletes one key; deleting an absent key is harmless. */

@@ -1,7 +1,9 @@
 /**
- * The historical workflow DAG store API, kept so existing call sites compile unchanged. It used to run
- * SQL against the `workflow_dags` table (dropped by migration 019); it now delegates to the workflow state
- * cache over the shared KV and shared clock. The first argument, once the database handle, is ignored.
+ * The historical workflow DAG store API, kept so existing call sites work unchanged: the same
+ * signatures, return shapes (`Date` fields, `null` for a miss) and error texts as the historical module
+ * (`Workflow <id> not found` for an update of a missing workflow, now with the code
+ * `WORKFLOW_STATE_NOT_FOUND`). It ran SQL against `workflow_dags` (dropped by migration 019); it now
+ * delegates to the functions over the shared KV and clock, and ignores its first argument.
  *
  * @deprecated Use `saveWorkflowState()` and the other functions of `shared_workflow_state.ts`.
  * @module
@@ -19,25 +21,31 @@ import {
 import type { WorkflowStateRecord } from "./workflow_state_cache.ts";
 import type { WorkflowDag } from "./workflow_dag.ts";
 
-/** @deprecated The historical name of {@linkcode WorkflowStateRecord}. */
-export type WorkflowDAGRecord = WorkflowStateRecord;
+/** @deprecated The historical record: a {@linkcode WorkflowStateRecord} without `version`. */
+export type WorkflowDAGRecord = Omit<WorkflowStateRecord, "version">;
 
 /**
- * Saves a workflow DAG for one hour.
+ * Saves a workflow DAG for one hour; an empty intent is stored as `null`.
  *
  * @deprecated Use `saveWorkflowState(workflowId, dag, intent)`.
  * @param _db Ignored (was the database handle).
  *
- * @example Saving through the legacy API
+ * @example Saving and reading through the legacy API
  * ```ts
- * import { getWorkflowDAG, installKv, saveWorkflowDAG } from "@pml/store";
+ * import { getWorkflowDAG, getWorkflowDAGRecord, saveWorkflowDAG } from "@pml/store";
+ * import { createKvFixture } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
+ * await using _fixture = await createKvFixture({ startMs: 0 });
  * await saveWorkflowDAG(null, "wf-1", { tasks: [] }, "demo");
  * assert.deepEqual(await getWorkflowDAG(null, "wf-1"), { tasks: [] });
- * kv.close();
+ * assert.deepEqual(await getWorkflowDAGRecord(null, "wf-1"), {
+ *   workflow_id: "wf-1",
+ *   dag: { tasks: [] },
+ *   intent: "demo",
+ *   created_at: new Date(0),
+ *   expires_at: new Date(3_600_000),
+ * });
  * ```
  */
 export async function saveWorkflowDAG(
@@ -54,17 +62,6 @@ export async function saveWorkflowDAG(
  *
  * @deprecated Use `getWorkflowState(workflowId)`.
  * @param _db Ignored (was the database handle).
- *
- * @example A miss is `null`
- * ```ts
- * import { getWorkflowDAG, installKv } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
- * assert.equal(await getWorkflowDAG(null, "ghost"), null);
- * kv.close();
- * ```
  */
 export async function getWorkflowDAG(
   _db: unknown,
@@ -74,28 +71,19 @@ export async function getWorkflowDAG(
 }
 
 /**
- * The state of a live workflow with `created_at` and `expires_at`, or `null`.
+ * The state of a live workflow with `created_at` and `expires_at` as `Date`s, or `null`.
  *
- * @deprecated Use `getWorkflowStateRecord(workflowId)`.
+ * @deprecated Use `getWorkflowStateRecord(workflowId)`, which adds `version`.
  * @param _db Ignored (was the database handle).
- *
- * @example Reading the record
- * ```ts
- * import { getWorkflowDAGRecord, installKv, saveWorkflowDAG } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
- * await saveWorkflowDAG(null, "wf-1", { tasks: [] });
- * assert.equal((await getWorkflowDAGRecord(null, "wf-1"))?.intent, null);
- * kv.close();
- * ```
  */
 export async function getWorkflowDAGRecord(
   _db: unknown,
   workflowId: string,
 ): Promise<WorkflowDAGRecord | null> {
-  return await getWorkflowStateRecord(workflowId);
+  const record = await getWorkflowStateRecord(workflowId);
+  if (record === null) return null;
+  const { version: _version, ...historical } = record;
+  return historical;
 }
 
 /**
@@ -103,17 +91,19 @@ export async function getWorkflowDAGRecord(
  *
  * @deprecated Use `updateWorkflowState(workflowId, dag)`.
  * @param _db Ignored (was the database handle).
- * @throws {WorkflowStateNotFoundError} When no live state has this id.
+ * @throws {CacheError} `WORKFLOW_STATE_NOT_FOUND` with the historical message `Workflow <id> not found`.
  *
- * @example Updating a missing workflow fails
+ * @example Updating a missing workflow fails as it always did
  * ```ts
- * import { installKv, updateWorkflowDAG } from "@pml/store";
+ * import { updateWorkflowDAG } from "@pml/store";
+ * import { createKvFixture } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
- * await assert.rejects(updateWorkflowDAG(null, "ghost", { tasks: [] }), { code: "WORKFLOW_STATE_NOT_FOUND" });
- * kv.close();
+ * await using _fixture = await createKvFixture();
+ * await assert.rejects(updateWorkflowDAG(null, "ghost", { tasks: [] }), {
+ *   message: "Workflow ghost not found",
+ *   code: "WORKFLOW_STATE_NOT_FOUND",
+ * });
  * ```
  */
 export async function updateWorkflowDAG(
@@ -127,22 +117,8 @@ export async function updateWorkflowDAG(
 /**
  * Deletes a workflow's state; deleting a missing one is harmless.
  *
- * @deprecated Use `deleteWorkflowState(workflowId)`.
+ * @deprecated Use `deleteWorkflowState(workflowId)`, which reports whether it was live.
  * @param _db Ignored (was the database handle).
- *
- * @example Deleting twice
- * ```ts
- * import { deleteWorkflowDAG, getWorkflowDAG, installKv, saveWorkflowDAG } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
- * await saveWorkflowDAG(null, "wf-1", { tasks: [] });
- * await deleteWorkflowDAG(null, "wf-1");
- * await deleteWorkflowDAG(null, "wf-1");
- * assert.equal(await getWorkflowDAG(null, "wf-1"), null);
- * kv.close();
- * ```
  */
 export async function deleteWorkflowDAG(_db: unknown, workflowId: string): Promise<void> {
   await deleteWorkflowState(workflowId);
@@ -153,18 +129,6 @@ export async function deleteWorkflowDAG(_db: unknown, workflowId: string): Promi
  *
  * @deprecated Use `refreshWorkflowState(workflowId)`, which reports whether the workflow was live.
  * @param _db Ignored (was the database handle).
- *
- * @example Extending a missing workflow does nothing
- * ```ts
- * import { extendWorkflowDAGExpiration, getWorkflowDAG, installKv } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
- * await extendWorkflowDAGExpiration(null, "ghost");
- * assert.equal(await getWorkflowDAG(null, "ghost"), null);
- * kv.close();
- * ```
  */
 export async function extendWorkflowDAGExpiration(_db: unknown, workflowId: string): Promise<void> {
   await refreshWorkflowState(workflowId);
@@ -175,17 +139,6 @@ export async function extendWorkflowDAGExpiration(_db: unknown, workflowId: stri
  *
  * @deprecated Use `sweepExpiredWorkflowStates()`.
  * @param _db Ignored (was the database handle).
- *
- * @example Nothing to clean
- * ```ts
- * import { cleanupExpiredDAGs, installKv } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
- * assert.equal(await cleanupExpiredDAGs(null), 0);
- * kv.close();
- * ```
  */
 export async function cleanupExpiredDAGs(_db: unknown): Promise<number> {
   return await sweepExpiredWorkflowStates();

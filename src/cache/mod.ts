@@ -1,68 +1,15 @@
 /**
- * The cache: Deno KV behind a narrow interface, a TTL layer that enforces expiry with an injected clock,
- * and the workflow state cache (with the deprecated workflow DAG store API on top).
+ * The cache: workflow state in Deno KV with an exact TTL by an injected clock, the shared KV handle,
+ * and the deprecated workflow DAG store API on top. Test support (`FakeClock`, `installKv`,
+ * `installClock`, `createKvFixture`) is exported by `@pml/store/fixtures`.
  *
  * @module
  */
 
-export type {
-  KvAtomicCheck,
-  KvAtomicOperation,
-  KvClient,
-  KvCommitError,
-  KvCommitResult,
-  KvEntry,
-  KvEntryMaybe,
-  KvKey,
-  KvKeyPart,
-  KvListOptions,
-  KvListSelector,
-  KvSetOptions,
-} from "./kv_client.ts";
-export type { Override } from "./override.ts";
-export { type Clock, FakeClock, getClock, installClock, systemClock } from "./clock.ts";
-export {
-  closeKv,
-  DEFAULT_KV_PATH,
-  getKv,
-  installKv,
-  type KvRuntime,
-  MEMORY_KV_PATH,
-  openKvClient,
-  type OpenKvOptions,
-  resolveKvPath,
-} from "./kv.ts";
-export {
-  assertWorkflowId,
-  encodedKeySize,
-  MAX_WORKFLOW_ID_BYTES,
-  WORKFLOW_CHUNK_NAMESPACE,
-  WORKFLOW_NAMESPACE,
-  WORKFLOW_PREFIX,
-  workflowChunkKey,
-  workflowKey,
-} from "./keys.ts";
-export {
-  CacheEntryCorruptError,
-  CacheError,
-  type CacheErrorCode,
-  KvOpenError,
-  WorkflowStateConflictError,
-  WorkflowStateNotFoundError,
-  type WorkflowStateSize,
-  WorkflowStateTooLargeError,
-  type WorkflowStateVersions,
-} from "./cache_error.ts";
-export {
-  TtlAtomic,
-  type TtlEntry,
-  type TtlGetOptions,
-  type TtlLookup,
-  type TtlSetOptions,
-  TtlStore,
-  type TtlStoreOptions,
-  type TtlSweepOptions,
-} from "./ttl_store.ts";
+export type { KvClient, KvEntryMaybe, KvKey, KvKeyPart } from "./kv_client.ts";
+export { type Clock, getClock, systemClock } from "./clock.ts";
+export { closeKv, getKv } from "./kv.ts";
+export { CacheError, type CacheErrorCode, type CacheErrorDetails } from "./cache_error.ts";
 export {
   assertWorkflowDag,
   type DAGStructure,
@@ -73,7 +20,7 @@ export {
   type WorkflowTask,
 } from "./workflow_dag.ts";
 export {
-  DEFAULT_MAX_ATTEMPTS,
+  MAX_TTL_MS,
   type UpdateWorkflowStateOptions,
   WORKFLOW_STATE_TTL_MS,
   type WorkflowDagUpdater,

@@ -1,8 +1,8 @@
 /**
  * The workflow state functions of the library: {@linkcode WorkflowStateCache} over the shared KV
  * ({@linkcode getKv}) and the shared clock ({@linkcode getClock}), with its default TTL and retry
- * budget. Each call picks up whatever KV and clock are installed at that moment, so tests can replace
- * them with `installKv` and `installClock`.
+ * budget. Each call picks up whatever KV and clock are installed at that moment, so tests replace them
+ * with `createKvFixture()` (or `installKv` / `installClock`) from `@pml/store/fixtures`.
  *
  * @module
  */
@@ -27,15 +27,14 @@ async function sharedCache(): Promise<WorkflowStateCache> {
  *
  * @example Saving and reading back
  * ```ts
- * import { getWorkflowState, installKv, saveWorkflowState } from "@pml/store";
+ * import { getWorkflowState, saveWorkflowState } from "@pml/store";
+ * import { createKvFixture } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
+ * await using _fixture = await createKvFixture();
  * const dag = { tasks: [{ id: "a", tool: "t", arguments: {}, dependsOn: [] }] };
  * await saveWorkflowState("wf-1", dag, "demo");
  * assert.deepEqual(await getWorkflowState("wf-1"), dag);
- * kv.close();
  * ```
  */
 export async function saveWorkflowState(
@@ -51,13 +50,12 @@ export async function saveWorkflowState(
  *
  * @example A miss is `null`
  * ```ts
- * import { getWorkflowState, installKv } from "@pml/store";
+ * import { getWorkflowState } from "@pml/store";
+ * import { createKvFixture } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
+ * await using _fixture = await createKvFixture();
  * assert.equal(await getWorkflowState("nobody"), null);
- * kv.close();
  * ```
  */
 export async function getWorkflowState(workflowId: string): Promise<WorkflowDag | null> {
@@ -65,20 +63,18 @@ export async function getWorkflowState(workflowId: string): Promise<WorkflowDag 
 }
 
 /**
- * The state of `workflowId` with `created_at` and `expires_at`, or `null` when none is live.
+ * The state of `workflowId` with `created_at`, `expires_at` and `version`, or `null` when none is live.
  *
  * @example Reading the expiry
  * ```ts
- * import { FakeClock, getWorkflowStateRecord, installClock, installKv, saveWorkflowState } from "@pml/store";
+ * import { getWorkflowStateRecord, saveWorkflowState } from "@pml/store";
+ * import { createKvFixture } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
- * using _clock = installClock(new FakeClock(1_000));
+ * await using _fixture = await createKvFixture({ startMs: 1_000 });
  * await saveWorkflowState("wf-1", { tasks: [] });
  * const record = await getWorkflowStateRecord("wf-1");
  * assert.equal(record?.expires_at.getTime(), 1_000 + 3_600_000);
- * kv.close();
  * ```
  */
 export async function getWorkflowStateRecord(
@@ -89,30 +85,18 @@ export async function getWorkflowStateRecord(
 
 /**
  * Changes the DAG of a live state in the shared KV and restarts its TTL; see
- * {@linkcode WorkflowStateCache.update}. A DAG replaces the stored one; use an updater function or
- * `expectedVersion` for read-modify-write.
+ * {@linkcode WorkflowStateCache.update}. A DAG replaces the stored one; an updater function or
+ * `expectedVersion` makes it a read-modify-write.
  *
- * @throws {WorkflowStateNotFoundError} When no live state has this id.
- * @throws {WorkflowStateConflictError} When the state's version is not `options.expectedVersion`.
- *
- * @example Updating a missing workflow fails
- * ```ts
- * import { installKv, updateWorkflowState, WorkflowStateNotFoundError } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
- * await assert.rejects(updateWorkflowState("ghost", { tasks: [] }), WorkflowStateNotFoundError);
- * kv.close();
- * ```
+ * @throws {CacheError} `WORKFLOW_STATE_NOT_FOUND` (`Workflow <id> not found`), `WORKFLOW_STATE_CONFLICT`.
  *
  * @example Appending a task with an updater function, so concurrent appends are all kept
  * ```ts
- * import { getWorkflowState, installKv, saveWorkflowState, updateWorkflowState } from "@pml/store";
+ * import { getWorkflowState, saveWorkflowState, updateWorkflowState } from "@pml/store";
+ * import { createKvFixture } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
+ * await using _fixture = await createKvFixture();
  * await saveWorkflowState("wf-1", { tasks: [] });
  * const append = (id: string) =>
  *   updateWorkflowState("wf-1", (dag) => ({
@@ -122,30 +106,22 @@ export async function getWorkflowStateRecord(
  * await Promise.all([append("a"), append("b")]);
  * const ids = (await getWorkflowState("wf-1"))?.tasks.map((task) => task.id).sort();
  * assert.deepEqual(ids, ["a", "b"]);
- * kv.close();
  * ```
  *
  * @example Refusing to overwrite a version other than the one read
  * ```ts
- * import {
- *   getWorkflowStateRecord,
- *   installKv,
- *   saveWorkflowState,
- *   updateWorkflowState,
- *   WorkflowStateConflictError,
- * } from "@pml/store";
+ * import { getWorkflowStateRecord, saveWorkflowState, updateWorkflowState } from "@pml/store";
+ * import { createKvFixture } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
+ * await using _fixture = await createKvFixture();
  * await saveWorkflowState("wf-1", { tasks: [] });
  * const read = await getWorkflowStateRecord("wf-1");
  * await updateWorkflowState("wf-1", { tasks: [], step: 1 }); // another writer
  * await assert.rejects(
  *   updateWorkflowState("wf-1", { tasks: [], step: 2 }, { expectedVersion: read?.version }),
- *   WorkflowStateConflictError,
+ *   { code: "WORKFLOW_STATE_CONFLICT" },
  * );
- * kv.close();
  * ```
  */
 export async function updateWorkflowState(
@@ -161,13 +137,12 @@ export async function updateWorkflowState(
  *
  * @example Refreshing a missing workflow
  * ```ts
- * import { installKv, refreshWorkflowState } from "@pml/store";
+ * import { refreshWorkflowState } from "@pml/store";
+ * import { createKvFixture } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
+ * await using _fixture = await createKvFixture();
  * assert.equal(await refreshWorkflowState("ghost"), false);
- * kv.close();
  * ```
  */
 export async function refreshWorkflowState(workflowId: string): Promise<boolean> {
@@ -179,15 +154,14 @@ export async function refreshWorkflowState(workflowId: string): Promise<boolean>
  *
  * @example Deleting
  * ```ts
- * import { deleteWorkflowState, getWorkflowState, installKv, saveWorkflowState } from "@pml/store";
+ * import { deleteWorkflowState, getWorkflowState, saveWorkflowState } from "@pml/store";
+ * import { createKvFixture } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
+ * await using _fixture = await createKvFixture();
  * await saveWorkflowState("wf-1", { tasks: [] });
  * assert.equal(await deleteWorkflowState("wf-1"), true);
  * assert.equal(await getWorkflowState("wf-1"), null);
- * kv.close();
  * ```
  */
 export async function deleteWorkflowState(workflowId: string): Promise<boolean> {
@@ -195,21 +169,18 @@ export async function deleteWorkflowState(workflowId: string): Promise<boolean> 
 }
 
 /**
- * Deletes every expired workflow state from the shared KV and returns how many.
+ * Deletes every expired or unreadable workflow state from the shared KV and returns how many.
  *
  * @example Sweeping after expiry
  * ```ts
- * import { FakeClock, installClock, installKv, saveWorkflowState, sweepExpiredWorkflowStates } from "@pml/store";
+ * import { saveWorkflowState, sweepExpiredWorkflowStates } from "@pml/store";
+ * import { createKvFixture } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const kv = await Deno.openKv(":memory:");
- * using _kv = installKv(kv);
- * const clock = new FakeClock(0);
- * using _clock = installClock(clock);
+ * await using fixture = await createKvFixture();
  * await saveWorkflowState("wf-1", { tasks: [] });
- * clock.advance(3_600_000);
+ * fixture.clock.advance(3_600_000);
  * assert.equal(await sweepExpiredWorkflowStates(), 1);
- * kv.close();
  * ```
  */
 export async function sweepExpiredWorkflowStates(): Promise<number> {

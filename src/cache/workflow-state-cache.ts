@@ -1,14 +1,11 @@
 /**
- * The workflow state cache at its historical path.
- *
- * This file exists because the issue tracker and the README name `src/cache/workflow-state-cache.ts`,
- * and because existing imports of it must keep compiling. The code lives in one file per concept:
- * {@linkcode WorkflowStateCache} and its types in `workflow_state_cache.ts`, and the functions over the
- * shared KV and clock (`saveWorkflowState`, …) in `shared_workflow_state.ts`. New code imports from
- * `mod.ts`; this file only re-exports.
+ * The workflow state cache at its historical path (named by story 11.0 and the issue tracker), for
+ * imports written against it. Code in this repository imports `workflow_state_cache.ts` and
+ * `shared_workflow_state.ts` directly; this file only re-exports.
  *
  * @module
  */
 
 export * from "./workflow_state_cache.ts";
 export * from "./shared_workflow_state.ts";
+export * from "./legacy_workflow_dag_store.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { assertJsonData, describeValue, isPlainObject } from "./_json_data.ts";
+import { copyJsonData, describeValue, isPlainObject } from "./_json_data.ts";
 
 /** A JSON scalar. */
 export type JsonPrimitive = string | number | boolean | null;
@@ -27,7 +27,7 @@ export interface WorkflowTask {
   tool: string;
   /** The tool's arguments. */
   arguments: JsonObject;
-  /** Ids of the tasks that must finish first; each must name a task of the same DAG. */
+  /** Ids of the tasks that must finish first; each must name another task of the same DAG. */
   dependsOn: string[];
   /** Further JSON fields. */
   [field: string]: JsonValue;
@@ -62,25 +62,30 @@ export interface WorkflowDag {
 export type DAGStructure = WorkflowDag;
 
 /**
- * Checks that `dag` is a {@linkcode WorkflowDag} made of plain JSON data, with unique task ids and
- * `dependsOn` entries that name tasks of the DAG. Cycles are not checked: scheduling is not the cache's
- * concern.
+ * Checks that `dag` is a {@linkcode WorkflowDag}: plain JSON data (own enumerable data properties
+ * only, no getters, at most 64 levels of nesting), unique task ids, and `dependsOn` entries that name
+ * tasks of the DAG without forming a cycle.
  *
  * @param dag The value to check.
  * @param action What the caller is doing, for the message (default `"validate workflow DAG"`).
- * @throws {TypeError} Naming the first offending path, e.g.
- * `Cannot save workflow state: expected dag.tasks[1].dependsOn[0] to name a task of the DAG, found "x"`.
+ * @throws {TypeError} Naming the first offending path, or the tasks on a cycle.
+ * @throws {RangeError} When the DAG nests deeper than 64 levels.
  *
- * @example Refusing a dangling dependency
+ * @example Refusing a cycle
  * ```ts
  * import { assertWorkflowDag } from "@pml/store";
  * import assert from "node:assert/strict";
  *
- * const dag = { tasks: [{ id: "a", tool: "t", arguments: {}, dependsOn: ["ghost"] }] };
+ * const dag = {
+ *   tasks: [
+ *     { id: "a", tool: "t", arguments: {}, dependsOn: ["b"] },
+ *     { id: "b", tool: "t", arguments: {}, dependsOn: ["a"] },
+ *   ],
+ * };
  * assert.throws(() => assertWorkflowDag(dag), {
  *   name: "TypeError",
  *   message:
- *     'Cannot validate workflow DAG: expected dag.tasks[0].dependsOn[0] to name a task of the DAG, found "ghost"',
+ *     'Cannot validate workflow DAG: expected dependsOn to form no cycle, found "a" → "b" → "a"',
  * });
  * ```
  */
@@ -88,13 +93,27 @@ export function assertWorkflowDag(
   dag: unknown,
   action = "validate workflow DAG",
 ): asserts dag is WorkflowDag {
+  copyWorkflowDag(dag, action);
+}
+
+/**
+ * Validates `dag` as {@linkcode assertWorkflowDag} does and returns the copy that was validated, which
+ * is what the cache stores; `size.bound` grows by an upper bound of the copy's V8-serialized bytes.
+ * Private to the cache.
+ */
+export function copyWorkflowDag(
+  dag: unknown,
+  action: string,
+  size: { bound: number } = { bound: 0 },
+): WorkflowDag {
   if (!isPlainObject(dag)) expected(action, "the DAG to be an object", dag);
-  const tasks = dag.tasks;
+  const copy = copyJsonData(action, dag, "dag", size) as Record<string, unknown>;
+  const tasks = copy.tasks;
   if (!Array.isArray(tasks)) expected(action, "dag.tasks to be an array", tasks);
-  const firstIndexById = new Map<string, number>();
+  const indexById = new Map<string, number>();
   tasks.forEach((task: unknown, index) => {
-    const id = assertTaskShape(action, task, `dag.tasks[${index}]`);
-    const first = firstIndexById.get(id);
+    const id = taskId(action, task, `dag.tasks[${index}]`);
+    const first = indexById.get(id);
     if (first !== undefined) {
       throw new TypeError(
         `Cannot ${action}: expected unique task ids, found ${
@@ -102,12 +121,12 @@ export function assertWorkflowDag(
         } at dag.tasks[${first}] and dag.tasks[${index}]`,
       );
     }
-    firstIndexById.set(id, index);
+    indexById.set(id, index);
   });
-  assertJsonData(action, dag, "dag");
-  tasks.forEach((task: WorkflowTask, index) => {
+  const valid = copy as WorkflowDag;
+  valid.tasks.forEach((task, index) => {
     task.dependsOn.forEach((dependency, position) => {
-      if (!firstIndexById.has(dependency)) {
+      if (!indexById.has(dependency)) {
         throw new TypeError(
           `Cannot ${action}: expected dag.tasks[${index}].dependsOn[${position}] to name a task of the DAG, found ${
             JSON.stringify(dependency)
@@ -116,10 +135,19 @@ export function assertWorkflowDag(
       }
     });
   });
+  const cycle = findCycle(valid.tasks, indexById);
+  if (cycle !== null) {
+    throw new TypeError(
+      `Cannot ${action}: expected dependsOn to form no cycle, found ${
+        cycle.map((id) => JSON.stringify(id)).join(" → ")
+      }`,
+    );
+  }
+  return valid;
 }
 
 /** Checks the fields every task needs and returns its id. */
-function assertTaskShape(action: string, task: unknown, path: string): string {
+function taskId(action: string, task: unknown, path: string): string {
   if (!isPlainObject(task)) expected(action, `${path} to be an object`, task);
   for (const field of ["id", "tool"] as const) {
     const value = task[field];
@@ -140,6 +168,42 @@ function assertTaskShape(action: string, task: unknown, path: string): string {
     }
   });
   return task.id as string;
+}
+
+/**
+ * The ids on one cycle of `dependsOn` edges, first id repeated at the end, or `null`. Iterative depth
+ * first search, so a long chain cannot overflow the stack.
+ */
+function findCycle(tasks: WorkflowTask[], indexById: Map<string, number>): string[] | null {
+  const state = new Uint8Array(tasks.length); // 0 unvisited, 1 on the current path, 2 done
+  for (let root = 0; root < tasks.length; root++) {
+    if (state[root] !== 0) continue;
+    const path: number[] = [root];
+    const next: number[] = [0];
+    state[root] = 1;
+    while (path.length > 0) {
+      const at = path.length - 1;
+      const task = tasks[path[at]!]!;
+      const position = next[at]!;
+      if (position === task.dependsOn.length) {
+        state[path.pop()!] = 2;
+        next.pop();
+        continue;
+      }
+      next[at] = position + 1;
+      const target = indexById.get(task.dependsOn[position]!)!;
+      if (state[target] === 1) {
+        const ids = path.slice(path.indexOf(target)).map((index) => tasks[index]!.id);
+        return [...ids, tasks[target]!.id];
+      }
+      if (state[target] === 0) {
+        state[target] = 1;
+        path.push(target);
+        next.push(0);
+      }
+    }
+  }
+  return null;
 }
 
 function expected(action: string, what: string, found: unknown): never {

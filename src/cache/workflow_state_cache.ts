@@ -2,63 +2,64 @@
  * Workflow state in Deno KV with a one-hour TTL: the DAG a paused workflow resumes from. It replaced the
  * `workflow_dags` table dropped by migration 019.
  *
- * {@linkcode WorkflowStateCache} takes its KV and clock as options. Every write is one atomic KV
- * operation guarded by a versionstamp check on the header, so a reader never sees half a state and a
- * write never lands on a state it did not read: a write that lost the check re-reads and decides again,
- * up to `maxAttempts` times, then fails with {@linkcode WorkflowStateConflictError}. A read-modify-write
- * update passes an updater function (called again on each re-read) or the `expectedVersion` it read, so
- * no concurrent update is lost silently.
- *
- * An entry at `["workflow", id]` that this code cannot read (the historical `{ dag, intent }` format, or
- * a corrupt header) makes reads fail with {@linkcode CacheEntryCorruptError}, while `save`, `delete` and
- * `sweepExpired` replace or remove it, so it never blocks the workflow id.
+ * Every operation is one method here. A write reads the state once, decides (beside its method) what
+ * to write, and commits in one atomic KV operation checking the versionstamp of the header it read;
+ * when another writer got there first it reads and decides again, up to `maxAttempts` times, in
+ * {@linkcode WorkflowStateCache}'s one commit loop. `save` decides without reading, so it writes
+ * without a check: it replaces whatever is there. A read takes the header and all chunks of the
+ * version that header names from one consistent snapshot.
  *
  * @module
  */
 
-import { type Clock, systemClock } from "./clock.ts";
-import type { KvClient } from "./kv_client.ts";
-import { assertWorkflowId, WORKFLOW_CHUNK_NAMESPACE, WORKFLOW_PREFIX } from "./keys.ts";
-import { TtlStore } from "./ttl_store.ts";
-import { assertWorkflowDag, type WorkflowDag } from "./workflow_dag.ts";
-import { decodeDag, MAX_INTENT_LENGTH } from "./_workflow_state_codec.ts";
+import { CacheError } from "./cache_error.ts";
+import { type Clock, readClock, systemClock } from "./clock.ts";
+import type { KvAtomicOperation, KvClient } from "./kv_client.ts";
+import { copyWorkflowDag, type WorkflowDag } from "./workflow_dag.ts";
+import { backoff, KV_BUSY_TIMEOUT_MS, retryWhileBusy } from "./_kv_retry.ts";
 import {
-  chunkKeysOf,
-  type Decide,
-  encodeFitting,
-  planRefresh,
-  planUpdate,
-  readLiveState,
-  writeState,
-} from "./_workflow_state_io.ts";
+  assertWorkflowId,
+  chunkKeys,
+  findHeader,
+  type FoundHeader,
+  joinChunks,
+  layOut,
+  MAX_CHUNKS,
+  MAX_INTENT_LENGTH,
+  WORKFLOW_CHUNK_NAMESPACE,
+  WORKFLOW_NAMESPACE,
+  type WorkflowHeader,
+  workflowKey,
+  type WorkflowLayout,
+} from "./_workflow_layout.ts";
 
 /**
- * How long a workflow state lives after its last save or update: one hour.
+ * How long a workflow state lives after its last save, update or refresh: one hour.
  *
- * @example One hour
+ * @example A state saved at t is there at t + 3,599,999 ms and gone at t + 3,600,000 ms
  * ```ts
- * import { WORKFLOW_STATE_TTL_MS } from "@pml/store";
+ * import { WORKFLOW_STATE_TTL_MS, WorkflowStateCache } from "@pml/store";
+ * import { FakeClock } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * assert.equal(WORKFLOW_STATE_TTL_MS, 60 * 60 * 1000);
+ * const kv = await Deno.openKv(":memory:");
+ * const clock = new FakeClock(0);
+ * const cache = new WorkflowStateCache({ kv, clock });
+ * await cache.save("wf-1", { tasks: [] });
+ * clock.set(WORKFLOW_STATE_TTL_MS - 1);
+ * assert.deepEqual(await cache.get("wf-1"), { tasks: [] });
+ * clock.set(WORKFLOW_STATE_TTL_MS);
+ * assert.equal(await cache.get("wf-1"), null);
+ * kv.close();
  * ```
  */
 export const WORKFLOW_STATE_TTL_MS = 3_600_000;
 
-/**
- * How many times a write is tried when concurrent writers keep changing the same workflow.
- *
- * @example The default budget
- * ```ts
- * import { DEFAULT_MAX_ATTEMPTS, WorkflowStateCache } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * const kv = await Deno.openKv(":memory:");
- * assert.equal(new WorkflowStateCache({ kv }).maxAttempts, DEFAULT_MAX_ATTEMPTS);
- * kv.close();
- * ```
- */
-export const DEFAULT_MAX_ATTEMPTS = 3;
+/** The longest TTL accepted: 365 days (Deno KV refuses an `expireIn` that ends too far ahead). */
+export const MAX_TTL_MS = 365 * 24 * WORKFLOW_STATE_TTL_MS;
+
+/** Tries per write: two processes hammering one id lose a check often (see the README's figures). */
+const DEFAULT_MAX_ATTEMPTS = 64;
 
 /** A workflow state with its metadata (field names as in the historical `workflow_dags` table). */
 export interface WorkflowStateRecord {
@@ -85,12 +86,11 @@ export interface WorkflowStateRecord {
  */
 export type WorkflowDagUpdater = (current: WorkflowDag) => WorkflowDag | Promise<WorkflowDag>;
 
-/** Options of {@linkcode WorkflowStateCache.update} and {@linkcode updateWorkflowState}. */
+/** Options of {@linkcode WorkflowStateCache.update} and `updateWorkflowState`. */
 export interface UpdateWorkflowStateOptions {
   /**
-   * The version (see {@linkcode WorkflowStateRecord.version}) the update is based on. When the state
-   * has another version, the update fails at once with {@linkcode WorkflowStateConflictError} naming
-   * both versions, and writes nothing.
+   * The version (see {@linkcode WorkflowStateRecord.version}) the update is based on. When the state has
+   * another version, the update fails at once with `WORKFLOW_STATE_CONFLICT` and writes nothing.
    */
   expectedVersion?: string;
 }
@@ -101,27 +101,46 @@ export interface WorkflowStateCacheOptions {
   kv: KvClient;
   /** The time source deciding expiry (default {@linkcode systemClock}). */
   clock?: Clock;
-  /** Lifetime of a state after each write (default {@linkcode WORKFLOW_STATE_TTL_MS}). */
+  /** Lifetime of a state after each write (default one hour, at most {@linkcode MAX_TTL_MS}). */
   ttlMs?: number;
-  /** Tries per write before a {@linkcode WorkflowStateConflictError} (default {@linkcode DEFAULT_MAX_ATTEMPTS}). */
+  /** Tries per write before `WORKFLOW_STATE_CONFLICT` (default 64). */
   maxAttempts?: number;
+  /**
+   * How long one KV call is retried while another process holds the database lock, before
+   * `KV_BUSY` (default 10,000 ms).
+   */
+  busyTimeoutMs?: number;
 }
+
+/** The state of one id as an operation sees it: the header found, the time, the DAG if requested. */
+interface Current {
+  found: FoundHeader;
+  now: number;
+  /** The DAG of a live header, when the read asked for it. */
+  dag: WorkflowDag | null;
+}
+
+/** What one attempt decided: the result to return, and what to commit first (if anything). */
+type Decision<T> = { result: T; write?: WorkflowLayout | "delete" };
+
 /**
  * Workflow states stored in KV under `["workflow", id]`, expiring exactly `ttlMs` after each write by
  * the injected clock.
  *
- * @example Saving, reading and expiring with a fake clock
+ * @example Saving, reading the record and deleting
  * ```ts
- * import { FakeClock, WorkflowStateCache } from "@pml/store";
+ * import { WorkflowStateCache } from "@pml/store";
+ * import { FakeClock } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
  * const kv = await Deno.openKv(":memory:");
- * const clock = new FakeClock(0);
- * const cache = new WorkflowStateCache({ kv, clock });
+ * const cache = new WorkflowStateCache({ kv, clock: new FakeClock(1_000) });
  * const dag = { tasks: [{ id: "a", tool: "fs:read", arguments: { path: "x" }, dependsOn: [] }] };
  * await cache.save("wf-1", dag, "read x");
- * assert.deepEqual(await cache.get("wf-1"), dag);
- * clock.set(3_600_000);
+ * const record = await cache.getRecord("wf-1");
+ * assert.equal(record?.intent, "read x");
+ * assert.equal(record?.expires_at.getTime(), 1_000 + 3_600_000);
+ * assert.equal(await cache.delete("wf-1"), true);
  * assert.equal(await cache.get("wf-1"), null);
  * kv.close();
  * ```
@@ -131,75 +150,94 @@ export class WorkflowStateCache {
   readonly ttlMs: number;
   /** Tries per write before giving up on a conflict. */
   readonly maxAttempts: number;
-  readonly #store: TtlStore;
+  readonly #kv: KvClient;
+  readonly #clock: Clock;
+  readonly #busyTimeoutMs: number;
 
   /**
    * @param options The store, clock, TTL and retry budget.
-   * @throws {RangeError} When `ttlMs` or `maxAttempts` is not a positive integer.
+   * @throws {RangeError} When `ttlMs` is not an integer from 1 to {@linkcode MAX_TTL_MS}, or
+   * `maxAttempts` or `busyTimeoutMs` is not a positive integer.
    */
   constructor(options: WorkflowStateCacheOptions) {
-    this.ttlMs = positiveInteger("ttlMs", options.ttlMs ?? WORKFLOW_STATE_TTL_MS);
-    this.maxAttempts = positiveInteger("maxAttempts", options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
-    this.#store = new TtlStore({ kv: options.kv, clock: options.clock ?? systemClock });
+    this.ttlMs = integerOption("ttlMs", options.ttlMs ?? WORKFLOW_STATE_TTL_MS, MAX_TTL_MS);
+    this.maxAttempts = integerOption(
+      "maxAttempts",
+      options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      Number.MAX_SAFE_INTEGER,
+    );
+    this.#busyTimeoutMs = integerOption(
+      "busyTimeoutMs",
+      options.busyTimeoutMs ?? KV_BUSY_TIMEOUT_MS,
+      Number.MAX_SAFE_INTEGER,
+    );
+    this.#kv = options.kv;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /**
    * Stores `dag` (and `intent`; an empty intent is stored as `null`) for `workflowId`, replacing any
-   * previous state, even one this code cannot read, with a fresh `created_at` and TTL.
+   * previous state, even one this code cannot read, with a fresh `created_at` and TTL. It does not read
+   * first: the header and every chunk slot are written or deleted in one atomic operation.
    *
-   * @throws {TypeError | RangeError} For a bad id, DAG or intent; nothing is written.
-   * @throws {WorkflowStateTooLargeError} When the state exceeds one atomic write; nothing is written.
-   * @throws {WorkflowStateConflictError} When concurrent writers won every attempt.
+   * @throws {TypeError | RangeError} For a bad id, DAG, intent or clock time; nothing is written.
+   * @throws {CacheError} `WORKFLOW_STATE_TOO_LARGE` before anything is written; `KV_BUSY`.
    */
   async save(workflowId: string, dag: WorkflowDag, intent?: string | null): Promise<void> {
     const action = "save workflow state";
-    assertWorkflowId(workflowId);
-    assertWorkflowDag(dag, action);
-    const normalizedIntent = normalizeIntent(action, intent);
-    const bytes = encodeFitting(action, workflowId, dag, normalizedIntent);
-    await this.#write(action, workflowId, (_found, now) => ({
-      kind: "write",
-      content: { bytes, intent: normalizedIntent, createdAt: now },
-    }));
+    assertWorkflowId(action, workflowId);
+    const size = { bound: 0 };
+    const copy = copyWorkflowDag(dag, action, size);
+    const fields = { intent: normalizeIntent(action, intent), ...this.#times(action) };
+    const layout = layOut(action, workflowId, copy, fields, size.bound);
+    const operation = this.#stage(this.#kv.atomic(), workflowId, layout);
+    await this.#retry(action, () => operation.commit());
   }
 
   /**
    * The DAG of `workflowId`, or `null` when none is live.
    *
-   * @throws {CacheEntryCorruptError} When the stored state cannot be read.
+   * @throws {CacheError} `CACHE_ENTRY_CORRUPT` when the stored state cannot be read; `KV_BUSY`.
    */
   async get(workflowId: string): Promise<WorkflowDag | null> {
-    return (await this.#read(workflowId))?.dag ?? null;
+    return (await this.getRecord(workflowId))?.dag ?? null;
   }
 
   /**
    * The state of `workflowId` with its metadata and version, or `null` when none is live.
    *
-   * @throws {CacheEntryCorruptError} When the stored state cannot be read.
+   * @throws {CacheError} `CACHE_ENTRY_CORRUPT` when the stored state cannot be read; `KV_BUSY`.
    */
   async getRecord(workflowId: string): Promise<WorkflowStateRecord | null> {
-    return await this.#read(workflowId);
+    const action = "read workflow state";
+    assertWorkflowId(action, workflowId);
+    const current = await this.#read(action, workflowId, true);
+    const header = live(current);
+    if (header === null) return null;
+    return {
+      workflow_id: workflowId,
+      dag: current.dag!,
+      intent: header.intent,
+      created_at: new Date(header.createdAt),
+      expires_at: new Date(header.expiresAt),
+      version: current.found.versionstamp!,
+    };
   }
 
   /**
    * Changes the DAG of a live workflow state and restarts its TTL; intent and `created_at` are kept.
    *
-   * - `next` a DAG: replaces the DAG; use an updater function or `expectedVersion` for
-   *   read-modify-write. Without `expectedVersion` the last writer wins (atomically: the DAG is never
-   *   mixed with another write's).
-   * - `next` a function: called with the current DAG, it returns the next one. When another write
-   *   lands between that read and this write, the DAG is read again and the function called again, so
-   *   no concurrent update is lost.
-   * - `options.expectedVersion`: the update applies only to that version of the state (see
-   *   {@linkcode WorkflowStateRecord.version}); any other version fails at once, without retrying.
+   * - `next` a DAG replaces the stored one (last writer wins, atomically).
+   * - `next` a function gets the current DAG and returns the next one; when another write lands
+   *   between that read and this write, it is called again on the new DAG, so no update is lost.
+   * - `options.expectedVersion` applies the update only to that version; any other fails at once.
    *
-   * @throws {WorkflowStateNotFoundError} When no live state has this id; nothing is written.
-   * @throws {TypeError | RangeError} For a bad id, DAG (given or returned by `next`) or
-   * `expectedVersion`; nothing is written.
-   * @throws {WorkflowStateTooLargeError} When the state exceeds one atomic write; nothing is written.
-   * @throws {WorkflowStateConflictError} When the state's version is not `expectedVersion`, or
-   * concurrent writers won every attempt; nothing is written.
-   * @throws {CacheEntryCorruptError} When the stored state cannot be read.
+   * @throws {CacheError} `WORKFLOW_STATE_NOT_FOUND` (message `Workflow <id> not found`, as the historical
+   * module) when no live state has this id; `WORKFLOW_STATE_CONFLICT` for another version than
+   * `expectedVersion` or when concurrent writers won every attempt; `WORKFLOW_STATE_TOO_LARGE`;
+   * `CACHE_ENTRY_CORRUPT`; `KV_BUSY`. Nothing is written by a failed call.
+   * @throws {TypeError | RangeError} For a bad id, DAG (given or returned by `next`), version or clock
+   * time; nothing is written.
    */
   async update(
     workflowId: string,
@@ -207,28 +245,59 @@ export class WorkflowStateCache {
     options: UpdateWorkflowStateOptions = {},
   ): Promise<void> {
     const action = "update workflow state";
-    assertWorkflowId(workflowId);
+    assertWorkflowId(action, workflowId);
     const { expectedVersion } = options;
     if (expectedVersion !== undefined && typeof expectedVersion !== "string") {
       throw new TypeError(
         `Cannot ${action}: expected 'expectedVersion' to be a string, found ${typeof expectedVersion}`,
       );
     }
-    const change = typeof next === "function" ? next : this.#checkedBytes(action, workflowId, next);
-    const plan = planUpdate(this.#store, { action, workflowId, change, expectedVersion });
-    await this.#write(action, workflowId, plan);
+    const givenSize = { bound: 0 };
+    const given = typeof next === "function" ? null : copyWorkflowDag(next, action, givenSize);
+    await this.#commit(action, workflowId, given === null, async (current, attempt) => {
+      const header = live(current);
+      if (header === null) {
+        throw new CacheError("WORKFLOW_STATE_NOT_FOUND", `Workflow ${workflowId} not found`, {
+          workflowId,
+        });
+      }
+      const found = current.found.versionstamp!;
+      if (expectedVersion !== undefined && found !== expectedVersion) {
+        throw new CacheError(
+          "WORKFLOW_STATE_CONFLICT",
+          `Cannot ${action} ${JSON.stringify(workflowId)}: expected version ${
+            JSON.stringify(expectedVersion)
+          }, found version ${
+            JSON.stringify(found)
+          } (the state changed since it was read); nothing was written by this call; read it again`,
+          { workflowId, attempts: attempt, versions: { expected: expectedVersion, found } },
+        );
+      }
+      const size = given === null ? { bound: 0 } : givenSize;
+      const dag = given ??
+        copyWorkflowDag(await (next as WorkflowDagUpdater)(current.dag!), action, size);
+      const fields = { ...this.#times(action), intent: header.intent, createdAt: header.createdAt };
+      return { result: undefined, write: layOut(action, workflowId, dag, fields, size.bound) };
+    });
   }
 
   /**
    * Restarts the TTL of a live workflow state without changing it.
    *
    * @returns `false` when no live state has this id.
-   * @throws {CacheEntryCorruptError} When the stored state cannot be read.
+   * @throws {CacheError} `CACHE_ENTRY_CORRUPT` when the stored state cannot be read;
+   * `WORKFLOW_STATE_CONFLICT`; `KV_BUSY`.
    */
   async refresh(workflowId: string): Promise<boolean> {
-    assertWorkflowId(workflowId);
-    const plan = planRefresh(this.#store, workflowId);
-    return await this.#write("refresh workflow state", workflowId, plan);
+    const action = "refresh workflow state";
+    assertWorkflowId(action, workflowId);
+    return await this.#commit(action, workflowId, true, (current) => {
+      const header = live(current);
+      if (header === null) return { result: false };
+      const fields = { ...this.#times(action), intent: header.intent, createdAt: header.createdAt };
+      const write = layOut(action, workflowId, current.dag!, fields, Number.POSITIVE_INFINITY);
+      return { result: true, write };
+    });
   }
 
   /**
@@ -236,69 +305,160 @@ export class WorkflowStateCache {
    *
    * @returns Whether a live state, or an unreadable entry that `get()` would have reported as corrupt,
    * was deleted (an expired leftover is removed too, but reports `false`).
+   * @throws {CacheError} `WORKFLOW_STATE_CONFLICT`; `KV_BUSY`.
    */
   async delete(workflowId: string): Promise<boolean> {
-    assertWorkflowId(workflowId);
-    let wasLive = false;
-    await this.#write("delete workflow state", workflowId, (found, now) => {
-      if (found.kind === "absent") return { kind: "nothing" };
-      const expiresAt = found.kind === "header" ? found.entry.expiresAt : found.expiresAt;
-      wasLive = expiresAt === null || now < expiresAt;
-      return { kind: "delete" };
+    const action = "delete workflow state";
+    assertWorkflowId(action, workflowId);
+    return await this.#commit(action, workflowId, false, ({ found, now }) => {
+      if (found.kind === "absent") return { result: false };
+      const expiresAt = found.kind === "header" ? found.header.expiresAt : found.expiresAt;
+      return { result: expiresAt === null || now < expiresAt, write: "delete" };
     });
-    return wasLive;
   }
 
   /**
    * Deletes every expired workflow state (chunks included) and every unreadable entry under
-   * `["workflow"]`, and returns how many. One unreadable entry never stops the sweep. Chunks whose TTL
-   * is up are deleted too (they belong to no live state), without being counted.
+   * `["workflow"]`, and returns how many; then deletes, without counting them, chunks that belong to
+   * no live state. Each deletion checks the versionstamps it read, so a state written meanwhile
+   * survives.
+   *
+   * @throws {CacheError} `KV_BUSY`.
    */
   async sweepExpired(): Promise<number> {
-    const removed = await this.#store.sweep(WORKFLOW_PREFIX, {
-      isReadable: (entry) => chunkKeysOf(entry) !== null,
-      alsoDelete: (entry) => chunkKeysOf(entry) ?? [],
-      unreadable: "delete",
-    });
-    // A live state's chunks are written with its header and expire with it, so an expired chunk is
-    // garbage: left behind by an unreadable header that was replaced, deleted or swept.
-    await this.#store.sweep([WORKFLOW_CHUNK_NAMESPACE], { unreadable: "delete" });
+    const action = "sweep workflow states";
+    const now = readClock(this.#clock, action);
+    let removed = 0;
+    for (const entry of await this.#list(action, WORKFLOW_NAMESPACE)) {
+      const found = findHeader(entry);
+      if (found.kind === "header" && now < found.header.expiresAt) continue;
+      const operation = this.#kv.atomic().check(entry).delete(entry.key);
+      const id = entry.key[1];
+      if (entry.key.length === 2 && typeof id === "string") {
+        for (const key of chunkKeys(id)) operation.delete(key);
+      }
+      if ((await this.#retry(action, () => operation.commit())).ok) removed++;
+    }
+    const headers = new Map<string, Current>();
+    for (const chunk of await this.#list(action, WORKFLOW_CHUNK_NAMESPACE)) {
+      const [, id, index] = chunk.key;
+      if (typeof id === "string" && typeof index === "number") {
+        const current = headers.get(id) ?? await this.#read(action, id, false);
+        headers.set(id, current);
+        const header = liveHeader(current.found, current.now);
+        const writeId = (chunk.value as { writeId?: unknown } | null)?.writeId;
+        if (header !== null && header.writeId === writeId && index < header.chunkCount) continue;
+        const operation = this.#kv.atomic().check(chunk)
+          .check({ key: workflowKey(id), versionstamp: current.found.versionstamp })
+          .delete(chunk.key);
+        await this.#retry(action, () => operation.commit());
+      }
+    }
     return removed;
   }
 
-  /** Runs the read-decide-commit attempts of a write; returns whether something was committed. */
-  async #write(action: string, workflowId: string, decide: Decide): Promise<boolean> {
-    const { ttlMs, maxAttempts } = this;
-    return await writeState(this.#store, { action, workflowId, ttlMs, maxAttempts, decide });
+  /**
+   * The one commit loop: read, let `decide` choose, commit with a check on the header's versionstamp;
+   * on a lost check, back off and go again.
+   */
+  async #commit<T>(
+    action: string,
+    workflowId: string,
+    withDag: boolean,
+    decide: (current: Current, attempt: number) => Decision<T> | Promise<Decision<T>>,
+  ): Promise<T> {
+    const key = workflowKey(workflowId);
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const current = await this.#read(action, workflowId, withDag);
+      const { result, write } = await decide(current, attempt);
+      if (write === undefined) return result;
+      const operation = this.#kv.atomic().check({ key, versionstamp: current.found.versionstamp });
+      this.#stage(operation, workflowId, write);
+      if ((await this.#retry(action, () => operation.commit())).ok) return result;
+      if (attempt < this.maxAttempts) await backoff(attempt);
+    }
+    throw new CacheError(
+      "WORKFLOW_STATE_CONFLICT",
+      `Cannot ${action} ${
+        JSON.stringify(workflowId)
+      }: the state changed concurrently on each of ${this.maxAttempts} attempt(s) (versionstamp check failed); nothing was written by this call; retry, or raise 'maxAttempts'`,
+      { workflowId, attempts: this.maxAttempts },
+    );
   }
 
-  /** Reads a live state with its metadata. */
-  async #read(workflowId: string): Promise<WorkflowStateRecord | null> {
-    const state = await readLiveState(this.#store, workflowId, this.maxAttempts);
-    if (state === null) return null;
-    const { entry, bytes } = state;
-    return {
-      workflow_id: workflowId,
-      dag: decodeDag(bytes),
-      intent: entry.value.intent,
-      created_at: new Date(entry.value.createdAt),
-      expires_at: new Date(entry.expiresAt),
-      version: entry.versionstamp,
-    };
+  /**
+   * The one read path. The header alone for an inline state; for a chunked live one, the header again
+   * with every chunk slot in one `getMany`, so the chunks are those of the header that snapshot holds.
+   */
+  async #read(action: string, workflowId: string, withDag: boolean): Promise<Current> {
+    const key = workflowKey(workflowId);
+    let found = findHeader(await this.#retry(action, () => this.#kv.get(key)));
+    const now = readClock(this.#clock, action);
+    let header = liveHeader(found, now);
+    if (!withDag || header === null) return { found, now, dag: null };
+    if (header.chunkCount === 0) return { found, now, dag: header.dag };
+    const snapshot = await this.#retry(
+      action,
+      () => this.#kv.getMany([key, ...chunkKeys(workflowId)]),
+    );
+    found = findHeader(snapshot[0]!);
+    header = liveHeader(found, now);
+    const dag = header === null ? null : joinChunks(workflowId, header, snapshot.slice(1));
+    return { found, now, dag };
   }
 
-  /** Validates a DAG given to `update` and returns its bytes, refusing an oversized one up front. */
-  #checkedBytes(action: string, workflowId: string, dag: WorkflowDag): Uint8Array {
-    assertWorkflowDag(dag, action);
-    // The kept intent is bounded, so the final size check of the write only adds the intent's size.
-    return encodeFitting(action, workflowId, dag, null);
+  /** Adds a write (header, chunks, and deletion of the unused chunk slots) or a deletion. */
+  #stage(operation: KvAtomicOperation, id: string, write: WorkflowLayout | "delete") {
+    const slots = chunkKeys(id);
+    if (write === "delete") {
+      operation.delete(workflowKey(id));
+      for (const key of slots) operation.delete(key);
+      return operation;
+    }
+    const expireIn = this.ttlMs; // A hint for KV's clean-up; expiry is decided by `expiresAt`.
+    operation.set(workflowKey(id), write.header, { expireIn });
+    for (let index = 0; index < MAX_CHUNKS; index++) {
+      const chunk = write.chunks[index];
+      if (chunk === undefined) operation.delete(slots[index]!);
+      else operation.set(slots[index]!, chunk, { expireIn });
+    }
+    return operation;
+  }
+
+  /** `createdAt` and `expiresAt` of a write made now. */
+  #times(action: string): { createdAt: number; expiresAt: number } {
+    const now = readClock(this.#clock, action);
+    return { createdAt: now, expiresAt: now + this.ttlMs };
+  }
+
+  #retry<T>(action: string, call: () => Promise<T>): Promise<T> {
+    return retryWhileBusy(action, call, this.#busyTimeoutMs);
+  }
+
+  async #list(action: string, namespace: string) {
+    return await this.#retry(action, () => Array.fromAsync(this.#kv.list({ prefix: [namespace] })));
   }
 }
 
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
+/**
+ * The header of a live state, `null` when there is none; an unreadable entry that has not expired
+ * throws its `CACHE_ENTRY_CORRUPT` (an expired one is gone, whatever it holds).
+ */
+function live({ found, now }: Current): WorkflowHeader | null {
+  if (found.kind !== "unreadable") return liveHeader(found, now);
+  if (found.expiresAt !== null && now >= found.expiresAt) return null;
+  throw found.error;
+}
+
+/** The header of a live, readable state, else `null`. */
+function liveHeader(found: FoundHeader, now: number): WorkflowHeader | null {
+  return found.kind === "header" && now < found.header.expiresAt ? found.header : null;
+}
+
+function integerOption(name: string, value: number, max: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0 || value > max) {
     throw new RangeError(
-      `Cannot create workflow state cache: expected '${name}' to be a positive integer, found ${
+      `Cannot create workflow state cache: expected '${name}' to be an integer from 1 to ${max}, found ${
         String(value)
       }`,
     );

@@ -43,8 +43,8 @@ export interface RecordWorkflowExecutionOptions {
  *
  * @example Usage
  * ```ts
- * import { FakeClock, recordWorkflowExecution } from "@pml/store";
- * import { withFastDb } from "@pml/store/fixtures";
+ * import { recordWorkflowExecution } from "@pml/store";
+ * import { FakeClock, withFastDb } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
  * await withFastDb(async (db) => {

@@ -56,8 +56,8 @@ const OBSERVE_SQL = `
  *
  * @example Seeing a pair twice
  * ```ts
- * import { FakeClock, recordObservedSequence } from "@pml/store";
- * import { withFastDb } from "@pml/store/fixtures";
+ * import { recordObservedSequence } from "@pml/store";
+ * import { FakeClock, withFastDb } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
  * await withFastDb(async (db) => {

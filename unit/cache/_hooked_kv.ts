@@ -1,6 +1,7 @@
 /**
- * A KvClient wrapper for tests: records writes and runs hooks at chosen moments (before the next commit,
- * before a matching read, while listing), to force the interleavings concurrency tests need.
+ * A KvClient wrapper for tests: records commits and runs hooks at chosen moments (before the next commit,
+ * before the next `getMany`), and can fail calls as a locked database does, to force the interleavings
+ * and faults the concurrency tests need without timers.
  *
  * @module
  */
@@ -19,17 +20,16 @@ import type {
   KvSetOptions,
 } from "../../src/cache/kv_client.ts";
 
-type Hook = () => Promise<void>;
+type Hook = () => Promise<unknown>;
 
 export class HookedKv implements KvClient {
   /** Outcome of every atomic commit, in order. */
   readonly commits: ("ok" | "check failed")[] = [];
-  /** Options passed with every write, atomic or not. */
-  readonly writeOptions: { key: KvKey; options: KvSetOptions | undefined }[] = [];
+  /** How many calls fail with `database is locked` before reaching KV. */
+  lockedCalls = 0;
   readonly #inner: KvClient;
   readonly #beforeCommit: Hook[] = [];
-  readonly #beforeGet: { matches: (key: KvKey) => boolean; run: Hook }[] = [];
-  #onListed: ((entry: KvEntry<unknown>) => Promise<void>) | null = null;
+  readonly #beforeGetMany: Hook[] = [];
 
   constructor(inner: KvClient) {
     this.#inner = inner;
@@ -40,24 +40,30 @@ export class HookedKv implements KvClient {
     this.#beforeCommit.push(run);
   }
 
-  /** Runs `run` once, before the first later read of a key that `matches`. */
-  beforeNextGet(matches: (key: KvKey) => boolean, run: Hook): void {
-    this.#beforeGet.push({ matches, run });
+  /** Runs `run` before the next `getMany` reaches KV. */
+  beforeNextGetMany(run: Hook): void {
+    this.#beforeGetMany.push(run);
   }
 
-  /** Runs `hook` for each listed entry before the lister sees it. */
-  onListed(hook: ((entry: KvEntry<unknown>) => Promise<void>) | null): void {
-    this.#onListed = hook;
+  #locked(): void {
+    if (this.lockedCalls > 0) {
+      this.lockedCalls--;
+      throw new TypeError("database is locked");
+    }
   }
 
-  async get<T = unknown>(key: KvKey): Promise<KvEntryMaybe<T>> {
-    const at = this.#beforeGet.findIndex((hook) => hook.matches(key));
-    if (at !== -1) await this.#beforeGet.splice(at, 1)[0]!.run();
-    return await this.#inner.get<T>(key);
+  get<T = unknown>(key: KvKey): Promise<KvEntryMaybe<T>> {
+    this.#locked();
+    return this.#inner.get<T>(key);
+  }
+
+  async getMany(keys: readonly KvKey[]): Promise<KvEntryMaybe<unknown>[]> {
+    this.#locked();
+    await this.#beforeGetMany.shift()?.();
+    return await this.#inner.getMany(keys);
   }
 
   set(key: KvKey, value: unknown, options?: KvSetOptions): Promise<KvCommitResult> {
-    this.writeOptions.push({ key, options });
     return this.#inner.set(key, value, options);
   }
 
@@ -65,21 +71,14 @@ export class HookedKv implements KvClient {
     return this.#inner.delete(key);
   }
 
-  async *list<T = unknown>(
-    selector: KvListSelector,
-    options?: KvListOptions,
-  ): AsyncIterable<KvEntry<T>> {
-    for await (const entry of this.#inner.list<T>(selector, options)) {
-      await this.#onListed?.(entry);
-      yield entry;
-    }
+  list<T = unknown>(selector: KvListSelector, options?: KvListOptions): AsyncIterable<KvEntry<T>> {
+    return this.#inner.list<T>(selector, options);
   }
 
   atomic(): KvAtomicOperation {
     const operation = this.#inner.atomic();
-    const recordWrite = (key: KvKey, options: KvSetOptions | undefined) =>
-      this.writeOptions.push({ key, options });
     const beforeCommit = () => this.#beforeCommit.shift()?.();
+    const locked = () => this.#locked();
     const recordCommit = (ok: boolean) => this.commits.push(ok ? "ok" : "check failed");
     const wrapper: KvAtomicOperation = {
       check(...checks: KvAtomicCheck[]) {
@@ -87,7 +86,6 @@ export class HookedKv implements KvClient {
         return this;
       },
       set(key: KvKey, value: unknown, options?: KvSetOptions) {
-        recordWrite(key, options);
         operation.set(key, value, options);
         return this;
       },
@@ -96,6 +94,7 @@ export class HookedKv implements KvClient {
         return this;
       },
       async commit(): Promise<KvCommitResult | KvCommitError> {
+        locked();
         await beforeCommit();
         const result = await operation.commit();
         recordCommit(result.ok);
@@ -119,9 +118,9 @@ export async function snapshot(kv: KvClient): Promise<string[]> {
   return rows;
 }
 
-/** The versionstamp of the header of workflow `id`, as KV reports it: what records call `version`. */
-export async function headerVersion(kv: KvClient, id: string): Promise<string> {
-  const { versionstamp } = await kv.get(["workflow", id]);
-  if (versionstamp === null) throw new Error(`expected a header for ${JSON.stringify(id)}`);
-  return versionstamp;
+/** The keys in `kv` under `prefix`, as JSON, in key order. */
+export async function keysUnder(kv: KvClient, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const entry of kv.list({ prefix: [prefix] })) keys.push(JSON.stringify(entry.key));
+  return keys;
 }

@@ -16,7 +16,8 @@ Deno.test("FakeClock starts at the given time, else at 0", () => {
 Deno.test("FakeClock refuses a start time that is not a finite number", () => {
   assert.throws(() => new FakeClock(Number.NaN), {
     name: "RangeError",
-    message: "Cannot create fake clock: expected 'startMs' to be a finite number, found NaN",
+    message:
+      "Cannot create fake clock: expected 'startMs' to be a finite number of epoch milliseconds, found NaN",
   });
 });
 
@@ -35,7 +36,8 @@ Deno.test("FakeClock.advance() refuses to go backwards", () => {
   });
   assert.throws(() => clock.advance(Number.POSITIVE_INFINITY), {
     name: "RangeError",
-    message: "Cannot advance fake clock: expected 'ms' to be a finite number, found Infinity",
+    message:
+      "Cannot advance fake clock: expected 'ms' to be a finite number of epoch milliseconds, found Infinity",
   });
   assert.equal(clock.now(), 100);
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createKvFixture, KV_FIXTURE_START_MS } from "../../fixtures/kv_fixture.ts";
 import { getClock, systemClock } from "../../src/cache/clock.ts";
 import { getKv } from "../../src/cache/kv.ts";
-import { getWorkflowState, saveWorkflowState } from "../../src/cache/workflow-state-cache.ts";
+import { getWorkflowState, saveWorkflowState } from "../../src/cache/shared_workflow_state.ts";
 
 Deno.test("createKvFixture() installs its in-memory KV and fake clock as the shared ones", async () => {
   await using fixture = await createKvFixture();

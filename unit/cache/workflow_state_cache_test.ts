@@ -1,451 +1,280 @@
 import assert from "node:assert/strict";
 import { createKvFixture } from "../../fixtures/kv_fixture.ts";
+import { CacheError } from "../../src/cache/cache_error.ts";
 import {
-  WorkflowStateConflictError,
-  WorkflowStateNotFoundError,
-  WorkflowStateTooLargeError,
-} from "../../src/cache/cache_error.ts";
-import { MAX_ATOMIC_BYTES } from "../../src/cache/_workflow_state_codec.ts";
-import {
-  deleteWorkflowState,
-  getWorkflowState,
-  getWorkflowStateRecord,
-  refreshWorkflowState,
-  saveWorkflowState,
-  sweepExpiredWorkflowStates,
-  updateWorkflowState,
+  MAX_TTL_MS,
   WORKFLOW_STATE_TTL_MS,
   WorkflowStateCache,
-} from "../../src/cache/workflow-state-cache.ts";
-import type { KvClient } from "../../src/cache/kv_client.ts";
+} from "../../src/cache/workflow_state_cache.ts";
 import type { WorkflowDag } from "../../src/cache/workflow_dag.ts";
-import { chainDag } from "./_dags.ts";
-import { headerVersion, snapshot } from "./_hooked_kv.ts";
+import { chainDag, paddedDag } from "./_dags.ts";
+import { keysUnder, snapshot } from "./_hooked_kv.ts";
 
-const MINUTE = 60_000;
-
-async function keysUnder(kv: KvClient, namespace: string): Promise<unknown[][]> {
-  const keys: unknown[][] = [];
-  for await (const entry of kv.list({ prefix: [namespace] })) keys.push([...entry.key]);
-  return keys;
-}
-
-Deno.test("saveWorkflowState() then getWorkflowState() returns the same DAG", async () => {
-  await using fixture = await createKvFixture();
-  const dag = chainDag(3);
-  await saveWorkflowState("wf-1", dag, "read three files");
-  assert.deepEqual(await getWorkflowState("wf-1"), dag);
-  assert.deepEqual(await fixture.cache.get("wf-1"), dag);
-});
-
-Deno.test("getWorkflowState() returns null for an unknown workflow", async () => {
-  await using _fixture = await createKvFixture();
-  assert.equal(await getWorkflowState("unknown"), null);
-  assert.equal(await getWorkflowStateRecord("unknown"), null);
-});
-
-Deno.test("getWorkflowStateRecord() reports the real created_at and expires_at", async () => {
-  await using fixture = await createKvFixture({ startMs: 1_000_000 });
-  const dag = chainDag(2);
-  await saveWorkflowState("wf-1", dag, "intent text");
-  fixture.clock.advance(5 * MINUTE);
-  assert.deepEqual(await getWorkflowStateRecord("wf-1"), {
-    workflow_id: "wf-1",
-    dag,
-    intent: "intent text",
-    created_at: new Date(1_000_000),
-    expires_at: new Date(1_000_000 + WORKFLOW_STATE_TTL_MS),
-    version: await headerVersion(fixture.kv, "wf-1"),
-  });
-});
-
-Deno.test("saveWorkflowState() stores an empty or missing intent as null", async () => {
-  await using _fixture = await createKvFixture();
-  await saveWorkflowState("empty", { tasks: [] }, "");
-  await saveWorkflowState("missing", { tasks: [] });
-  await saveWorkflowState("null", { tasks: [] }, null);
-  for (const id of ["empty", "missing", "null"]) {
-    assert.equal((await getWorkflowStateRecord(id))?.intent, null, id);
-  }
-});
-
-Deno.test("the state is present at 3,599,999 ms and gone at 3,600,000 ms", async () => {
+Deno.test("a state saved at t is there at t + 3,599,999 ms and gone at t + 3,600,000 ms", async () => {
   await using fixture = await createKvFixture({ startMs: 0 });
-  const dag = chainDag(2);
-  await saveWorkflowState("wf-1", dag);
-  fixture.clock.set(3_599_999);
-  assert.deepEqual(await getWorkflowState("wf-1"), dag);
-  assert.notEqual(await getWorkflowStateRecord("wf-1"), null);
-  fixture.clock.set(3_600_000);
-  assert.equal(await getWorkflowState("wf-1"), null);
-  assert.equal(await getWorkflowStateRecord("wf-1"), null);
-  assert.notEqual(
-    (await fixture.kv.get(["workflow", "wf-1"])).versionstamp,
-    null,
-    "KV itself still holds the expired entry: expiry is enforced by the cache",
+  const { cache, clock, kv } = fixture;
+  await cache.save("wf-1", chainDag(2), "plan");
+  clock.set(WORKFLOW_STATE_TTL_MS - 1);
+  const record = await cache.getRecord("wf-1");
+  assert.ok(record);
+  assert.deepEqual(record, {
+    workflow_id: "wf-1",
+    dag: chainDag(2),
+    intent: "plan",
+    created_at: new Date(0),
+    expires_at: new Date(WORKFLOW_STATE_TTL_MS),
+    version: (await kv.get(["workflow", "wf-1"])).versionstamp,
+  });
+  clock.set(WORKFLOW_STATE_TTL_MS);
+  assert.equal(await cache.get("wf-1"), null);
+  assert.equal(await cache.getRecord("wf-1"), null);
+  assert.ok((await kv.get(["workflow", "wf-1"])).versionstamp, "KV still holds it: expiry is ours");
+  await assert.rejects(cache.update("wf-1", chainDag(1)), { code: "WORKFLOW_STATE_NOT_FOUND" });
+  assert.equal(await cache.refresh("wf-1"), false);
+});
+
+Deno.test("`save()` replaces a state with a fresh created_at; an empty intent is stored as null", async () => {
+  await using fixture = await createKvFixture({ startMs: 0 });
+  await fixture.cache.save("wf-1", chainDag(1), "first");
+  fixture.clock.set(500);
+  await fixture.cache.save("wf-1", chainDag(3), "");
+  const record = await fixture.cache.getRecord("wf-1");
+  assert.deepEqual(
+    [record?.dag, record?.intent, record?.created_at.getTime(), record?.expires_at.getTime()],
+    [chainDag(3), null, 500, 500 + WORKFLOW_STATE_TTL_MS],
   );
 });
 
-Deno.test("saveWorkflowState() over an existing state restarts created_at and the TTL", async () => {
+Deno.test("`update()` keeps intent and created_at and restarts the TTL", async (t) => {
   await using fixture = await createKvFixture({ startMs: 0 });
-  await saveWorkflowState("wf-1", chainDag(1, "old"), "old");
-  fixture.clock.set(50 * MINUTE);
-  await saveWorkflowState("wf-1", chainDag(2, "new"), "new");
-  fixture.clock.set(100 * MINUTE);
-  assert.deepEqual(await getWorkflowStateRecord("wf-1"), {
-    workflow_id: "wf-1",
-    dag: chainDag(2, "new"),
-    intent: "new",
-    created_at: new Date(50 * MINUTE),
-    expires_at: new Date(110 * MINUTE),
-    version: await headerVersion(fixture.kv, "wf-1"),
+  const { cache, clock } = fixture;
+  await cache.save("wf-1", chainDag(1), "plan");
+  clock.set(1_000);
+  await t.step("with a DAG", async () => {
+    await cache.update("wf-1", chainDag(2, "b"));
+    assert.deepEqual(await cache.get("wf-1"), chainDag(2, "b"));
+  });
+  await t.step("with an updater function", async () => {
+    await cache.update("wf-1", (dag) => ({ ...dag, step: 2 }));
+    assert.deepEqual(await cache.get("wf-1"), { ...chainDag(2, "b"), step: 2 });
+  });
+  const record = await cache.getRecord("wf-1");
+  assert.deepEqual(
+    [record?.intent, record?.created_at.getTime(), record?.expires_at.getTime()],
+    ["plan", 0, 1_000 + WORKFLOW_STATE_TTL_MS],
+  );
+  await assert.rejects(cache.update("ghost", chainDag(1)), {
+    name: "CacheError",
+    code: "WORKFLOW_STATE_NOT_FOUND",
+    message: "Workflow ghost not found",
+    workflowId: "ghost",
   });
 });
 
-Deno.test("updateWorkflowState() replaces the DAG and refreshes the TTL, keeping intent and created_at", async () => {
+Deno.test("`refresh()` restarts the TTL of a live state, chunks included", async () => {
   await using fixture = await createKvFixture({ startMs: 0 });
-  await saveWorkflowState("wf-1", chainDag(2, "v1"), "plan");
-  fixture.clock.set(30 * MINUTE);
-  await updateWorkflowState("wf-1", chainDag(3, "v2"));
-  fixture.clock.set(89 * MINUTE);
-  assert.deepEqual(await getWorkflowStateRecord("wf-1"), {
-    workflow_id: "wf-1",
-    dag: chainDag(3, "v2"),
-    intent: "plan",
-    created_at: new Date(0),
-    expires_at: new Date(90 * MINUTE),
-    version: await headerVersion(fixture.kv, "wf-1"),
+  const { cache, clock } = fixture;
+  await cache.save("wf-1", chainDag(2_000));
+  clock.set(WORKFLOW_STATE_TTL_MS - 1);
+  assert.equal(await cache.refresh("wf-1"), true);
+  clock.set(2 * WORKFLOW_STATE_TTL_MS - 2);
+  assert.deepEqual(await cache.get("wf-1"), chainDag(2_000));
+  assert.equal(await cache.refresh("ghost"), false);
+});
+
+Deno.test("`delete()` reports whether a live state was deleted and removes chunks", async () => {
+  await using fixture = await createKvFixture({ startMs: 0 });
+  const { cache, clock, kv } = fixture;
+  await cache.save("big", chainDag(2_000));
+  await cache.save("old", chainDag(1));
+  assert.equal(await cache.delete("big"), true);
+  assert.deepEqual(await keysUnder(kv, "workflow_chunk"), []);
+  assert.equal(await cache.delete("big"), false);
+  clock.set(WORKFLOW_STATE_TTL_MS);
+  assert.equal(await cache.delete("old"), false, "an expired leftover is removed but not live");
+  assert.deepEqual(await snapshot(kv), []);
+});
+
+Deno.test("`sweepExpired()` deletes expired and unreadable states and orphan chunks", async () => {
+  await using fixture = await createKvFixture({ startMs: 0 });
+  const { cache, clock, kv } = fixture;
+  await cache.save("expired", chainDag(2_000));
+  clock.set(10);
+  await cache.save("live", chainDag(2_000));
+  await kv.set(["workflow", "historical"], { dag: chainDag(1), intent: "x" });
+  await kv.set(["workflow_chunk", "nobody", 0], { writeId: "w", tasks: [] });
+  clock.set(WORKFLOW_STATE_TTL_MS);
+  assert.equal(await cache.sweepExpired(), 2);
+  assert.deepEqual(await keysUnder(kv, "workflow"), ['["workflow","live"]']);
+  const liveChunks = (await keysUnder(kv, "workflow_chunk")).map((key) => JSON.parse(key)[1]);
+  assert.ok(liveChunks.length > 0 && liveChunks.every((id: string) => id === "live"));
+  assert.deepEqual(await cache.get("live"), chainDag(2_000));
+});
+
+Deno.test("large states are chunked and read back whole", async (t) => {
+  await using fixture = await createKvFixture({ startMs: 0 });
+  const { cache, kv } = fixture;
+  await t.step("a 2,000-task DAG", async () => {
+    await cache.save("wf-1", { ...chainDag(2_000), note: "kept" }, "big");
+    assert.deepEqual(await cache.get("wf-1"), { ...chainDag(2_000), note: "kept" });
+    assert.ok((await keysUnder(kv, "workflow_chunk")).length > 1);
   });
-  fixture.clock.set(90 * MINUTE - 1);
-  assert.deepEqual(await getWorkflowState("wf-1"), chainDag(3, "v2"));
-  fixture.clock.set(90 * MINUTE);
-  assert.equal(await getWorkflowState("wf-1"), null);
-});
-
-Deno.test("updateWorkflowState() on a missing workflow fails naming the id and writes nothing", async () => {
-  await using fixture = await createKvFixture();
-  await assert.rejects(updateWorkflowState("ghost", chainDag(1)), (error: unknown) => {
-    assert.ok(error instanceof WorkflowStateNotFoundError);
-    assert.equal(error.code, "WORKFLOW_STATE_NOT_FOUND");
-    assert.equal(error.workflowId, "ghost");
-    assert.equal(
-      error.message,
-      'Cannot update workflow state "ghost": no live state has this id (never saved, deleted or expired)',
-    );
-    return true;
+  await t.step("shrinking to an inline state deletes every chunk", async () => {
+    await cache.update("wf-1", chainDag(1));
+    assert.deepEqual(await keysUnder(kv, "workflow_chunk"), []);
+    assert.deepEqual(await cache.get("wf-1"), chainDag(1));
   });
-  assert.deepEqual(await snapshot(fixture.kv), []);
-});
-
-Deno.test("updateWorkflowState() on an expired workflow fails even though KV still holds it", async () => {
-  await using fixture = await createKvFixture({ startMs: 0 });
-  await saveWorkflowState("wf-1", chainDag(1));
-  fixture.clock.set(WORKFLOW_STATE_TTL_MS);
-  const before = await snapshot(fixture.kv);
-  await assert.rejects(updateWorkflowState("wf-1", chainDag(2)), WorkflowStateNotFoundError);
-  assert.deepEqual(await snapshot(fixture.kv), before);
-});
-
-Deno.test("refreshWorkflowState() restarts the TTL of a live state only", async () => {
-  await using fixture = await createKvFixture({ startMs: 0 });
-  const dag = chainDag(2);
-  await saveWorkflowState("wf-1", dag, "keep");
-  fixture.clock.set(59 * MINUTE);
-  assert.equal(await refreshWorkflowState("wf-1"), true);
-  fixture.clock.set(118 * MINUTE);
-  assert.deepEqual(await getWorkflowStateRecord("wf-1"), {
-    workflow_id: "wf-1",
-    dag,
-    intent: "keep",
-    created_at: new Date(0),
-    expires_at: new Date(119 * MINUTE),
-    version: await headerVersion(fixture.kv, "wf-1"),
+  await t.step("one task larger than a KV value", async () => {
+    const dag = paddedDag(150_000, "é");
+    await cache.save("wf-1", dag);
+    assert.deepEqual(await cache.get("wf-1"), dag);
   });
-  fixture.clock.set(119 * MINUTE);
-  assert.equal(await refreshWorkflowState("wf-1"), false);
-  assert.equal(await refreshWorkflowState("never-saved"), false);
-  assert.equal(await getWorkflowState("wf-1"), null);
 });
 
-Deno.test("deleteWorkflowState() removes the state and reports whether it was live", async () => {
+Deno.test("a state too large for a header and 9 chunks is refused before anything is written", async () => {
   await using fixture = await createKvFixture({ startMs: 0 });
-  await saveWorkflowState("live", chainDag(1));
-  await saveWorkflowState("big", chainDag(2_000));
-  await saveWorkflowState("expired", chainDag(1));
-  fixture.clock.advance(WORKFLOW_STATE_TTL_MS);
-  await saveWorkflowState("live", chainDag(1));
-  await saveWorkflowState("big", chainDag(2_000));
-  assert.equal(await deleteWorkflowState("live"), true);
-  assert.equal(await deleteWorkflowState("big"), true);
-  assert.equal(await deleteWorkflowState("expired"), false);
-  assert.equal(await deleteWorkflowState("never-saved"), false);
-  assert.deepEqual(await snapshot(fixture.kv), []);
-});
-
-Deno.test("sweepExpiredWorkflowStates() removes exactly the expired states, chunks included", async () => {
-  await using fixture = await createKvFixture({ startMs: 0 });
-  await saveWorkflowState("old-small", chainDag(1));
-  await saveWorkflowState("old-big", chainDag(2_000));
-  fixture.clock.set(10 * MINUTE);
-  await saveWorkflowState("edge", chainDag(1));
-  fixture.clock.set(20 * MINUTE);
-  await saveWorkflowState("young", chainDag(2_000));
-  fixture.clock.set(70 * MINUTE);
-  assert.equal(await sweepExpiredWorkflowStates(), 3);
-  assert.deepEqual(await keysUnder(fixture.kv, "workflow"), [["workflow", "young"]]);
-  const chunks = await keysUnder(fixture.kv, "workflow_chunk");
-  assert.ok(chunks.length > 1);
-  assert.ok(chunks.every((key) => key[1] === "young"), JSON.stringify(chunks));
-  assert.deepEqual(await getWorkflowState("young"), chainDag(2_000));
-  assert.equal(await sweepExpiredWorkflowStates(), 0);
-});
-
-Deno.test("a 2,000-task DAG, larger than one KV value, round-trips intact", async () => {
-  await using fixture = await createKvFixture();
-  const dag = chainDag(2_000);
-  assert.ok(JSON.stringify(dag).length > 65_536, "the DAG must exceed one KV value");
-  await saveWorkflowState("big", dag, "large plan");
-  assert.deepEqual(await getWorkflowState("big"), dag);
-  const header =
-    (await fixture.kv.get<{ value: { chunkCount: number } }>(["workflow", "big"])).value;
-  assert.ok((header?.value.chunkCount ?? 0) > 1, "stored in several chunks");
-});
-
-Deno.test("overwriting a large state with a smaller one deletes the stale chunks", async () => {
-  await using fixture = await createKvFixture();
-  await saveWorkflowState("wf-1", chainDag(2_000));
-  const manyChunks = (await keysUnder(fixture.kv, "workflow_chunk")).length;
-  await saveWorkflowState("wf-1", chainDag(900));
-  const fewerChunks = (await keysUnder(fixture.kv, "workflow_chunk")).length;
-  assert.ok(fewerChunks > 0 && fewerChunks < manyChunks, `${fewerChunks} vs ${manyChunks}`);
-  await updateWorkflowState("wf-1", chainDag(1));
-  assert.deepEqual(await keysUnder(fixture.kv, "workflow_chunk"), []);
-  assert.deepEqual(await getWorkflowState("wf-1"), chainDag(1));
-});
-
-Deno.test("a DAG too large for one atomic write is refused and the previous state is intact", async () => {
-  await using fixture = await createKvFixture();
-  await saveWorkflowState("wf-1", chainDag(2_000, "previous"), "previous");
-  const before = await snapshot(fixture.kv);
-  const recordBefore = await getWorkflowStateRecord("wf-1");
-  const huge = chainDag(10_000, "huge");
-  const hugeBytes = new TextEncoder().encode(JSON.stringify(huge)).length;
+  const { cache, kv } = fixture;
+  await cache.save("wf-1", chainDag(3));
+  const before = await snapshot(kv);
   for (
-    const [action, attempt] of [
-      ["save", () => saveWorkflowState("wf-1", huge, "huge")],
-      ["update", () => updateWorkflowState("wf-1", huge)],
-    ] as const
+    const write of [
+      () => cache.save("wf-1", paddedDag(700_000)),
+      () => cache.update("wf-1", paddedDag(700_000)),
+    ]
   ) {
-    await assert.rejects(attempt(), (error: unknown) => {
-      assert.ok(error instanceof WorkflowStateTooLargeError);
+    await assert.rejects(write(), (error: unknown) => {
+      assert.ok(error instanceof CacheError);
       assert.equal(error.code, "WORKFLOW_STATE_TOO_LARGE");
-      assert.equal(error.size.limitBytes, MAX_ATOMIC_BYTES);
-      assert.equal(error.size.dagBytes, hugeBytes);
-      assert.ok(error.size.requiredBytes > MAX_ATOMIC_BYTES);
-      assert.equal(
+      assert.equal(error.size?.limitBytes, 655_360);
+      assert.ok(error.size!.requiredBytes > 700_000);
+      assert.match(
         error.message,
-        `Cannot ${action} workflow state "wf-1": the write needs ${error.size.requiredBytes} bytes in one atomic KV operation, expected at most 819200 (the DAG is ${hugeBytes} bytes of JSON); nothing was written`,
+        /^Cannot (save|update) workflow state "wf-1": .*nothing was written/,
       );
       return true;
     });
   }
-  assert.deepEqual(await snapshot(fixture.kv), before);
-  assert.deepEqual(await getWorkflowStateRecord("wf-1"), recordBefore);
+  assert.deepEqual(await snapshot(kv), before);
+  assert.deepEqual(await cache.get("wf-1"), chainDag(3));
 });
 
-Deno.test("bad input is refused with a clear error and nothing is written", async (t) => {
-  await using fixture = await createKvFixture();
-  await saveWorkflowState("existing", chainDag(2), "existing");
-  const before = await snapshot(fixture.kv);
-  const duplicate = { tasks: [...chainDag(2).tasks, chainDag(1).tasks[0]!] };
-  const dangling = { tasks: [{ id: "a", tool: "t", arguments: {}, dependsOn: ["nope"] }] };
-  const notJson = {
-    tasks: [{ id: "a", tool: "t", arguments: { at: new Date(0) }, dependsOn: [] }],
+Deno.test("an unreadable entry fails reads as corrupt, but save, delete and expiry still work", async (t) => {
+  await using fixture = await createKvFixture({ startMs: 0 });
+  const { cache, kv, clock } = fixture;
+  const corrupt = {
+    name: "CacheError",
+    code: "CACHE_ENTRY_CORRUPT",
+    message:
+      'Cannot read workflow state: ["workflow","wf-1"] does not hold a workflow state header of format 2; save or delete the workflow to replace it',
   };
-  // deno-lint-ignore no-explicit-any
-  const loose = (value: unknown) => value as any;
-  const cases: [string, () => Promise<unknown>, string, string][] = [
+  await t.step("the historical { dag, intent } format", async () => {
+    await kv.set(["workflow", "wf-1"], { dag: chainDag(1), intent: "old" });
+    await assert.rejects(cache.get("wf-1"), corrupt);
+    await assert.rejects(cache.update("wf-1", (dag) => dag), corrupt);
+    await assert.rejects(cache.refresh("wf-1"), corrupt);
+    await cache.save("wf-1", chainDag(2));
+    assert.deepEqual(await cache.get("wf-1"), chainDag(2));
+  });
+  await t.step("deleted as live", async () => {
+    await kv.set(["workflow", "wf-1"], "garbage");
+    assert.equal(await cache.delete("wf-1"), true);
+  });
+  await t.step("an older format with an expiry is gone once expired", async () => {
+    await kv.set(["workflow", "wf-1"], { value: {}, expiresAt: 100 });
+    await assert.rejects(cache.get("wf-1"), corrupt);
+    clock.set(100);
+    assert.equal(await cache.get("wf-1"), null);
+  });
+  await t.step("a chunk damaged in place", async () => {
+    await cache.save("wf-2", chainDag(2_000));
+    await kv.set(["workflow_chunk", "wf-2", 1], { writeId: "another", tasks: [] });
+    await assert.rejects(cache.get("wf-2"), {
+      code: "CACHE_ENTRY_CORRUPT",
+      message: /\["workflow","wf-2"\] has chunk 1 of \d missing or from another write/,
+    });
+  });
+});
+
+Deno.test("bad input is refused with TypeError or RangeError and nothing is written", async (t) => {
+  await using fixture = await createKvFixture({ startMs: 0 });
+  const { cache, kv } = fixture;
+  await cache.save("wf-1", chainDag(1));
+  const before = await snapshot(kv);
+  let deep: unknown = {};
+  for (let level = 0; level < 100_000; level++) deep = { deep };
+  const withGetter = chainDag(1);
+  let reads = 0;
+  Object.defineProperty(withGetter.tasks[0]!.arguments, "path", {
+    enumerable: true,
+    get: () => `read ${++reads}`,
+  });
+  const cyclic: WorkflowDag = {
+    tasks: ["a", "b", "c"].map((id, index, ids) => ({
+      id,
+      tool: "t",
+      arguments: {},
+      dependsOn: [ids[(index + 1) % 3]!],
+    })),
+  };
+  const cases: [string, () => Promise<unknown>, RegExp, typeof Error][] = [
+    [
+      "nesting deeper than 64 levels",
+      () => cache.save("wf-1", { tasks: [], deep } as unknown as WorkflowDag),
+      /^Cannot save workflow state: expected at most 64 levels of nested arrays and objects, found deeper nesting at dag(\.deep)+$/,
+      RangeError,
+    ],
+    [
+      "a getter",
+      () => cache.update("wf-1", withGetter),
+      /^Cannot update workflow state: expected plain JSON data at dag\.tasks\[0\]\.arguments\.path, found an accessor property \(get\/set\)$/,
+      TypeError,
+    ],
+    [
+      "a cycle, named",
+      () => cache.save("wf-1", cyclic),
+      /^Cannot save workflow state: expected dependsOn to form no cycle, found "a" → "b" → "c" → "a"$/,
+      TypeError,
+    ],
+    [
+      "an updater returning a cycle",
+      () => cache.update("wf-1", () => cyclic),
+      /found "a" → "b" → "c" → "a"$/,
+      TypeError,
+    ],
+    [
+      "a clock returning NaN",
+      () => new WorkflowStateCache({ kv, clock: { now: () => NaN } }).save("wf-1", chainDag(2)),
+      /^Cannot save workflow state: expected 'clock\.now\(\)' to be a finite number of epoch milliseconds, found NaN$/,
+      RangeError,
+    ],
     [
       "an empty id",
-      () => saveWorkflowState("", chainDag(1)),
-      "RangeError",
-      'Cannot build workflow key: expected a non-empty workflow id, found ""',
-    ],
-    [
-      "an over-long id",
-      () => saveWorkflowState("w".repeat(300), chainDag(1)),
-      "RangeError",
-      "Cannot build workflow key: expected a workflow id of at most 256 bytes in UTF-8, found 300 bytes",
-    ],
-    [
-      "an over-long id on read",
-      () => getWorkflowState("w".repeat(300)),
-      "RangeError",
-      "Cannot build workflow key: expected a workflow id of at most 256 bytes in UTF-8, found 300 bytes",
-    ],
-    [
-      "a DAG that is not an object",
-      () => saveWorkflowState("existing", loose("tasks")),
-      "TypeError",
-      'Cannot save workflow state: expected the DAG to be an object, found string "tasks"',
-    ],
-    [
-      "duplicate task ids",
-      () => saveWorkflowState("existing", duplicate),
-      "TypeError",
-      'Cannot save workflow state: expected unique task ids, found "task-0" at dag.tasks[0] and dag.tasks[2]',
-    ],
-    [
-      "a dependsOn entry naming no task, on update",
-      () => updateWorkflowState("existing", dangling),
-      "TypeError",
-      'Cannot update workflow state: expected dag.tasks[0].dependsOn[0] to name a task of the DAG, found "nope"',
-    ],
-    [
-      "data that is not plain JSON",
-      () => saveWorkflowState("existing", loose(notJson)),
-      "TypeError",
-      "Cannot save workflow state: expected plain JSON data at dag.tasks[0].arguments.at, found Date",
-    ],
-    [
-      "an intent that is not a string",
-      () => saveWorkflowState("existing", chainDag(1), loose(42)),
-      "TypeError",
-      "Cannot save workflow state: expected the intent to be a string, found number",
-    ],
-    [
-      "an over-long intent",
-      () => saveWorkflowState("existing", chainDag(1), "i".repeat(16_385)),
-      "RangeError",
-      "Cannot save workflow state: expected an intent of at most 16384 characters, found 16385",
+      () => cache.save("", chainDag(1)),
+      /^Cannot save workflow state: expected a non-empty workflow id, found ""$/,
+      RangeError,
     ],
   ];
-  for (const [label, attempt, name, message] of cases) {
-    await t.step(label, async () => {
-      await assert.rejects(attempt(), { name, message });
-      assert.deepEqual(await snapshot(fixture.kv), before);
+  for (const [name, write, message, type] of cases) {
+    await t.step(name, async () => {
+      await assert.rejects(write(), (error: unknown) => {
+        assert.ok(error instanceof type, String(error));
+        assert.match((error as Error).message, message);
+        return true;
+      });
     });
   }
-  assert.deepEqual(await getWorkflowState("existing"), chainDag(2));
-});
-
-Deno.test("-0 is accepted and reads back as 0, as JSON has no negative zero", async () => {
-  await using _fixture = await createKvFixture();
-  await saveWorkflowState("wf-1", {
-    tasks: [{ id: "a", tool: "t", arguments: { n: -0 }, dependsOn: [] }],
+  assert.equal(reads, 0, "a getter is never called");
+  assert.deepEqual(await snapshot(kv), before);
+  await t.step("a TTL KV cannot take", () => {
+    for (const ttlMs of [Number.MAX_SAFE_INTEGER, MAX_TTL_MS + 1, 0, 1.5]) {
+      assert.throws(() => new WorkflowStateCache({ kv, ttlMs }), {
+        name: "RangeError",
+        message:
+          `Cannot create workflow state cache: expected 'ttlMs' to be an integer from 1 to ${MAX_TTL_MS}, found ${ttlMs}`,
+      });
+    }
   });
-  const stored = await getWorkflowState("wf-1");
-  assert.equal(Object.is(stored?.tasks[0]?.arguments.n, 0), true);
-});
-
-Deno.test("WorkflowStateCache honours a custom TTL", async () => {
-  await using fixture = await createKvFixture({ startMs: 0 });
-  const cache = new WorkflowStateCache({ kv: fixture.kv, clock: fixture.clock, ttlMs: 1_000 });
-  await cache.save("wf-1", chainDag(1));
-  fixture.clock.set(999);
-  assert.deepEqual(await cache.get("wf-1"), chainDag(1));
-  fixture.clock.set(1_000);
-  assert.equal(await cache.get("wf-1"), null);
-});
-
-Deno.test("WorkflowStateCache refuses a TTL or retry budget that is not a positive integer", async () => {
-  await using fixture = await createKvFixture();
-  assert.throws(() => new WorkflowStateCache({ kv: fixture.kv, ttlMs: 0 }), {
-    name: "RangeError",
-    message:
-      "Cannot create workflow state cache: expected 'ttlMs' to be a positive integer, found 0",
+  await t.step("the longest TTL is accepted by KV", async () => {
+    await new WorkflowStateCache({ kv, ttlMs: MAX_TTL_MS }).save("wf-max", chainDag(1));
   });
-  assert.throws(() => new WorkflowStateCache({ kv: fixture.kv, maxAttempts: 1.5 }), {
-    name: "RangeError",
-    message:
-      "Cannot create workflow state cache: expected 'maxAttempts' to be a positive integer, found 1.5",
-  });
-});
-
-Deno.test("the conflict error names the id and the attempts", () => {
-  const error = new WorkflowStateConflictError("update workflow state", "wf-1", 3);
-  assert.equal(
-    error.message,
-    'Cannot update workflow state "wf-1": the state changed concurrently on each of 3 attempt(s) (versionstamp check failed); nothing was written by this call',
-  );
-});
-
-Deno.test("updateWorkflowState() with an updater function passes the current DAG, large ones included", async () => {
-  await using fixture = await createKvFixture({ startMs: 0 });
-  await saveWorkflowState("wf-1", chainDag(2_000), "plan");
-  fixture.clock.set(10 * MINUTE);
-  const seen: number[] = [];
-  await updateWorkflowState("wf-1", async (dag) => {
-    seen.push(dag.tasks.length);
-    await Promise.resolve();
-    return { ...dag, tasks: dag.tasks.slice(0, 10) };
-  });
-  assert.deepEqual(seen, [2_000]);
-  assert.deepEqual(await getWorkflowStateRecord("wf-1"), {
-    workflow_id: "wf-1",
-    dag: chainDag(10),
-    intent: "plan",
-    created_at: new Date(0),
-    expires_at: new Date(70 * MINUTE),
-    version: await headerVersion(fixture.kv, "wf-1"),
-  });
-  assert.deepEqual(await keysUnder(fixture.kv, "workflow_chunk"), [], "the stale chunks are gone");
-});
-
-Deno.test("updateWorkflowState() checks what an updater returns, and writes nothing when it fails", async (t) => {
-  await using fixture = await createKvFixture();
-  await saveWorkflowState("wf-1", chainDag(2), "plan");
-  const before = await snapshot(fixture.kv);
-  const huge = chainDag(10_000, "huge");
-  const cases: [string, () => Promise<unknown>, string, RegExp | string][] = [
-    [
-      "a DAG with a dangling dependency",
-      () =>
-        updateWorkflowState("wf-1", () => ({
-          tasks: [{ id: "a", tool: "t", arguments: {}, dependsOn: ["nope"] }],
-        })),
-      "TypeError",
-      'Cannot update workflow state: expected dag.tasks[0].dependsOn[0] to name a task of the DAG, found "nope"',
-    ],
-    [
-      "a DAG too large for one atomic write",
-      () => updateWorkflowState("wf-1", () => huge),
-      "WorkflowStateTooLargeError",
-      /^Cannot update workflow state "wf-1": the write needs \d+ bytes in one atomic KV operation/,
-    ],
-    [
-      "an updater that throws",
-      () =>
-        updateWorkflowState("wf-1", () => {
-          throw new Error("planner failed");
-        }),
-      "Error",
-      "planner failed",
-    ],
-    [
-      "an expectedVersion that is not a string",
-      // deno-lint-ignore no-explicit-any
-      () => updateWorkflowState("wf-1", chainDag(1), { expectedVersion: 42 as any }),
-      "TypeError",
-      "Cannot update workflow state: expected 'expectedVersion' to be a string, found number",
-    ],
-  ];
-  for (const [label, attempt, name, message] of cases) {
-    await t.step(label, async () => {
-      await assert.rejects(attempt(), { name, message });
-      assert.deepEqual(await snapshot(fixture.kv), before);
-    });
-  }
-});
-
-Deno.test("updateWorkflowState() with an updater on a missing workflow fails without calling it", async () => {
-  await using fixture = await createKvFixture();
-  let called = false;
-  const updater = (dag: WorkflowDag) => {
-    called = true;
-    return dag;
-  };
-  await assert.rejects(updateWorkflowState("ghost", updater), WorkflowStateNotFoundError);
-  assert.equal(called, false);
-  assert.deepEqual(await snapshot(fixture.kv), []);
 });

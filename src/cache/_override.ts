@@ -1,10 +1,18 @@
 /**
- * The stack behind the replaceable shared values (KV and clock). Private to the cache.
+ * Replaceable shared values (the shared KV and the shared clock): tests install a replacement for a
+ * while and restore what was there before, so nothing leaks from one test to the next. Private to the
+ * cache; `installKv` and `installClock` are shipped through `@pml/store/fixtures`.
  *
  * @module
  */
 
-import type { Override } from "./override.ts";
+/** A replacement of a shared value, undone by `restore()` or by leaving a `using` block. */
+export interface Override {
+  /** Puts back what was in place before; calling it again is harmless. */
+  restore(): void;
+  /** Same as `restore()`, for `using`. */
+  [Symbol.dispose](): void;
+}
 
 /**
  * A stack of installed values: the newest one wins, and each override removes exactly its own entry,
