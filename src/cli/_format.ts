@@ -33,6 +33,7 @@ export function formatStatusTable(result: StatusResult): string {
   return [line(header), ...rows.map(line), summary].join("\n");
 }
 
+/** `7` → `007`; a negative version (only a damaged history has one) keeps its sign: `-1`. */
 function pad(version: number): string {
-  return String(version).padStart(3, "0");
+  return version < 0 ? String(version) : String(version).padStart(3, "0");
 }

@@ -38,6 +38,9 @@ export interface CliIo {
  */
 export const DEFAULT_DB_DIR: string = join(".pml", "db");
 
+/** How long `--wait` waits for the data directory's lock, in milliseconds. */
+export const WAIT_MS = 60_000;
+
 /** Exit code for bad usage (unknown command or flag, bad value). */
 export const EXIT_USAGE = 2;
 
@@ -54,7 +57,11 @@ Commands:
 
 Options:
   --db PATH        data directory, or memory:// (default: $PML_DB_PATH, else ${DEFAULT_DB_DIR})
-  -h, --help       show this help`;
+  --wait           wait up to ${WAIT_MS / 1000} s for another process that has the database open,
+                   instead of failing at once with DB_LOCKED
+  -h, --help       show this help
+
+Only migrate creates a database; the other commands refuse a path that holds none.`;
 
 class UsageError extends Error {}
 
@@ -79,7 +86,7 @@ type Command = (typeof COMMANDS)[number];
  * ```
  */
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
-  let parsed: { command: Command; dbPath: string; to?: number };
+  let parsed: ParsedCommandLine;
   try {
     parsed = parseCommandLine(args, io);
   } catch (error) {
@@ -95,14 +102,11 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   try {
     // Only `migrate` creates a database: the other commands on a mistyped path would otherwise report an
     // empty database that they had just created.
-    if (parsed.command !== "migrate" && !await databaseExists(parsed.dbPath)) {
-      io.err(
-        `error: Cannot ${parsed.command}: there is no database at '${parsed.dbPath}'; ` +
-          "run `deno task migrate` to create it, or choose another with --db or PML_DB_PATH",
-      );
-      return 1;
-    }
-    await using db = await openDatabase({ path: parsed.dbPath });
+    await using db = await openDatabase({
+      path: parsed.dbPath,
+      create: parsed.command === "migrate",
+      lockTimeoutMs: parsed.wait ? WAIT_MS : 0,
+    });
     return await execute(parsed.command, db, parsed, io);
   } catch (error) {
     io.err(`error: ${oneLine(error)}`);
@@ -110,21 +114,41 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   }
 }
 
-function parseCommandLine(
-  args: readonly string[],
-  io: CliIo,
-): { command: Command; dbPath: string; to?: number } {
-  let values: { db?: string; to?: string; help?: boolean };
+interface ParsedCommandLine {
+  command: Command;
+  dbPath: string;
+  wait: boolean;
+  to?: number;
+}
+
+/** `--to -1` would read as an unknown flag `-1`: the value after `--to` is always its value. */
+function joinToValue(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] as string;
+    if (arg === "--to" && i + 1 < args.length) {
+      joined.push(`--to=${args[i + 1]}`);
+      i += 1;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
+function parseCommandLine(args: readonly string[], io: CliIo): ParsedCommandLine {
+  let values: { db?: string; to?: string; help?: boolean; wait?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
-      args: [...args],
+      args: joinToValue(args),
       allowPositionals: true,
       strict: true,
       options: {
         db: { type: "string" },
         to: { type: "string" },
         help: { type: "boolean", short: "h" },
+        wait: { type: "boolean" },
       },
     }));
   } catch (error) {
@@ -145,12 +169,21 @@ function parseCommandLine(
     );
   }
   const dbPath = values.db ?? io.env("PML_DB_PATH") ?? DEFAULT_DB_DIR;
-  const resolved = dbPath === MEMORY_PATH ? dbPath : resolve(io.cwd, dbPath);
-  if (values.to === undefined) return { command, dbPath: resolved };
+  if (dbPath.trim() === "") {
+    throw new UsageError(
+      `${
+        values.db === undefined ? "PML_DB_PATH" : "--db"
+      } is empty; give a data directory or ${MEMORY_PATH}`,
+    );
+  }
+  const wait = values.wait ?? false;
+  // URLs are passed through unresolved, so openDatabase() refuses them by name (DB_PATH_INVALID).
+  const resolved = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(dbPath) ? dbPath : resolve(io.cwd, dbPath);
+  if (values.to === undefined) return { command, dbPath: resolved, wait };
   if (!/^\d+$/.test(values.to) || !Number.isSafeInteger(Number(values.to))) {
     throw new UsageError(`--to must be a non-negative integer version, found '${values.to}'`);
   }
-  return { command, dbPath: resolved, to: Number(values.to) };
+  return { command, dbPath: resolved, wait, to: Number(values.to) };
 }
 
 async function execute(
@@ -201,18 +234,10 @@ async function execute(
   }
 }
 
-async function databaseExists(path: string): Promise<boolean> {
-  if (path === MEMORY_PATH) return true;
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
+/** One line for any failure, prefixed with its stable code when it has one: `[DB_LOCKED] Cannot …`. */
 function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\n\s*/g, " ");
+  const code = (error as { code?: unknown } | null)?.code;
+  const prefix = typeof code === "string" && /^[A-Z_]+$/.test(code) ? `[${code}] ` : "";
+  return `${prefix}${message.replace(/\s*\n\s*/g, " ")}`;
 }

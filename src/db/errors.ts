@@ -10,6 +10,13 @@ import type { MigrationResult } from "./migrator.ts";
 /** Stable codes of {@linkcode DbError}. */
 export type DbErrorCode =
   | "DB_OPEN_FAILED"
+  | "DB_LOCKED"
+  | "DB_NOT_FOUND"
+  | "DB_PATH_INVALID"
+  | "DB_HALF_INITIALIZED"
+  | "DB_VERSION_MISMATCH"
+  | "DB_DAMAGED"
+  | "DB_PERMISSION_DENIED"
   | "DB_CLOSED"
   | "DB_QUERY_FAILED"
   | "DB_TRANSACTION_ENDED";
@@ -40,12 +47,20 @@ export class DbError extends Error {
   readonly sqlState?: string;
   /** The constraint named by PostgreSQL, when the fault is a constraint violation. */
   readonly constraint?: string;
+  /** For `DB_LOCKED`: who holds the lock, when its lock file names it. */
+  readonly holder?: { pid: number; command: string; since: string } | null;
 
-  /** Creates the error; `details` attaches the SQL, SQLSTATE, constraint and cause. */
+  /** Creates the error; `details` attaches the SQL, SQLSTATE, constraint, lock holder and cause. */
   constructor(
     code: DbErrorCode,
     message: string,
-    details: { sql?: string; sqlState?: string; constraint?: string; cause?: unknown } = {},
+    details: {
+      sql?: string;
+      sqlState?: string;
+      constraint?: string;
+      holder?: { pid: number; command: string; since: string } | null;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = "DbError";
@@ -53,6 +68,7 @@ export class DbError extends Error {
     if (details.sql !== undefined) this.sql = details.sql;
     if (details.sqlState !== undefined) this.sqlState = details.sqlState;
     if (details.constraint !== undefined) this.constraint = details.constraint;
+    if (details.holder !== undefined) this.holder = details.holder;
   }
 }
 

@@ -5,6 +5,13 @@
  */
 import type { Migration } from "./migration.ts";
 import { MigrationError } from "./errors.ts";
+import { splitSqlStatements } from "./sql_statements.ts";
+
+// A statement that ends, opens or splits the transaction the runner runs each migration in: a COMMIT would
+// make the first half of a failing migration permanent, a ROLLBACK would undo statements that the history
+// then records as applied.
+const TRANSACTION_CONTROL =
+  /^(BEGIN|COMMIT|ROLLBACK|END|ABORT|START\s+TRANSACTION|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\b/i;
 
 /** Options of {@linkcode defineMigrations}. */
 export interface DefineMigrationsOptions {
@@ -64,6 +71,19 @@ function checkShape(migration: Migration, index: number): void {
   }
   if (typeof up !== "string" || typeof down !== "string") {
     throw invalid(`migration ${version} (${name}) must have 'up' and 'down' SQL text`, migration);
+  }
+  for (const direction of ["up", "down"] as const) {
+    for (const statement of splitSqlStatements(migration[direction])) {
+      const control = TRANSACTION_CONTROL.exec(statement);
+      if (control === null) continue;
+      throw invalid(
+        `migration ${version} (${name}) has the transaction-control statement '${
+          statement.replace(/\s+/g, " ").slice(0, 80)
+        }' in its ${direction} SQL; the runner runs each migration in one transaction of its own, so ` +
+          `remove the ${control[1]!.toUpperCase().replace(/\s+/g, " ")}`,
+        migration,
+      );
+    }
   }
 }
 

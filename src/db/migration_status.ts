@@ -11,7 +11,7 @@ import { type AppliedMigration, readHistory } from "./_migration_history.ts";
 import { migrations as registry } from "./migrations.ts";
 
 /** The state of one migration, as {@linkcode status} reports it. */
-export type MigrationState = "applied" | "pending" | "drifted" | "unknown";
+export type MigrationState = "applied" | "pending" | "drifted" | "renamed" | "unknown";
 
 /** One line of {@linkcode status}. */
 export interface MigrationStatusEntry {
@@ -21,9 +21,12 @@ export interface MigrationStatusEntry {
   name: string;
   /**
    * `applied`: ran with the SQL the registry holds; `pending`: not yet applied; `drifted`: applied, but its
-   * SQL has changed since; `unknown`: applied, but absent from the registry.
+   * SQL has changed since; `renamed`: applied with this SQL, but its history row records another name;
+   * `unknown`: applied, but absent from the registry.
    */
   state: MigrationState;
+  /** For `renamed`: the name recorded in `migrations_history`. */
+  recordedName?: string;
   /** When it was applied, for applied, drifted and unknown migrations. */
   appliedAt?: Date;
   /** How long its `up` took, when recorded. */
@@ -50,7 +53,7 @@ export interface VerifyProblem {
    * `drifted`: the SQL changed after it was applied; `unknown`: applied but absent from the registry;
    * `out_of_order`: pending although a higher version is already applied.
    */
-  kind: "drifted" | "unknown" | "out_of_order";
+  kind: "drifted" | "renamed" | "unknown" | "out_of_order";
   /** A sentence saying what was expected and what was found. */
   message: string;
 }
@@ -96,7 +99,14 @@ export async function status(
       continue;
     }
     const drifted = row.checksum !== await migrationChecksum(migration);
-    entries.push(appliedEntry(row, migration.name, drifted ? "drifted" : "applied"));
+    const renamed = !drifted && row.name !== migration.name;
+    const entry = appliedEntry(
+      row,
+      migration.name,
+      drifted ? "drifted" : renamed ? "renamed" : "applied",
+    );
+    if (renamed) entry.recordedName = row.name;
+    entries.push(entry);
   }
   const known = new Set(migrations.map((m) => m.version));
   for (const row of history) {
@@ -165,6 +175,14 @@ export function checkStatus({ entries, currentVersion }: StatusResult): VerifyRe
         message:
           `${label} was applied with different SQL: its checksum in migrations_history no longer ` +
           "matches the code; restore the original SQL, or add a new migration for the change",
+      });
+    } else if (entry.state === "renamed") {
+      problems.push({
+        ...pick(entry),
+        kind: "renamed",
+        message:
+          `${label} is recorded in migrations_history under the name '${entry.recordedName}', ` +
+          `expected '${entry.name}'; restore the name in migrations_history (the history was edited)`,
       });
     } else if (entry.state === "unknown") {
       problems.push({

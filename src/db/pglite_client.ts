@@ -8,7 +8,12 @@ import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import type { DbClient, QueryParam, Row } from "./db_client.ts";
 import { DbError } from "./errors.ts";
-import { prepareDataDirectory } from "./_data_directory.ts";
+import {
+  assertDatabasePath,
+  describe,
+  MEMORY_PATH as MEMORY,
+  openDataDirectory,
+} from "./_data_directory.ts";
 
 /**
  * The path that selects an in-memory database.
@@ -21,17 +26,31 @@ import { prepareDataDirectory } from "./_data_directory.ts";
  * assert.equal(MEMORY_PATH, "memory://");
  * ```
  */
-export const MEMORY_PATH = "memory://";
+export const MEMORY_PATH: string = MEMORY;
 
 /** Options of {@linkcode openDatabase}. */
 export interface OpenDatabaseOptions {
   /**
-   * `"memory://"` for an in-memory database, or the path of a data directory (created when missing; an
-   * existing one must be a PostgreSQL data directory or empty).
+   * `"memory://"` for an in-memory database, or the path of a data directory. Other URLs and the empty
+   * string are refused (`DB_PATH_INVALID`).
    *
    * @default {"memory://"}
    */
   path?: string;
+  /**
+   * Whether a missing path or an empty directory becomes a new database. With `false` such a path is
+   * refused with `DB_NOT_FOUND` and nothing is created (the CLI's read-only commands use this).
+   *
+   * @default {true}
+   */
+  create?: boolean;
+  /**
+   * How long to wait, in milliseconds, when another opener holds the data directory's lock. `0` fails
+   * at once with `DB_LOCKED`.
+   *
+   * @default {0}
+   */
+  lockTimeoutMs?: number;
 }
 
 /** A PGlite instance with pgvector loaded. */
@@ -40,8 +59,14 @@ export type PgliteWithVector = PGlite;
 /**
  * Opens an embedded PostgreSQL database with the pgvector extension available (migration 001 creates it).
  *
- * @throws {DbError} `DB_OPEN_FAILED` when the path is a file, not a PostgreSQL data directory, unreadable,
- * or PGlite fails to start; the message names the path and the cause.
+ * A data directory is opened by one opener at a time: it is locked (an exclusive `flock` on
+ * `<path>.lock`, released by `close()` or when the process dies) and a second opener, in this process or
+ * another, gets `DB_LOCKED` naming the holder, unless `lockTimeoutMs` lets it wait. A new data directory is
+ * initialised in a sibling directory and renamed into place, so a crash never leaves half a cluster.
+ *
+ * @throws {DbError} `DB_PATH_INVALID`, `DB_LOCKED`, `DB_NOT_FOUND` (with `create: false`),
+ * `DB_HALF_INITIALIZED`, `DB_VERSION_MISMATCH`, `DB_DAMAGED`, `DB_PERMISSION_DENIED`, `DB_OPEN_FAILED`;
+ * each message names the path, what is wrong and what to do.
  *
  * @example In memory
  * ```ts
@@ -53,15 +78,15 @@ export type PgliteWithVector = PGlite;
  * ```
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DbClient> {
-  const path = options.path ?? MEMORY_PATH;
-  return new PgliteClient(await openPglite(path), true);
+  return new PgliteClient(await openPglite(options.path ?? MEMORY_PATH, options), true);
 }
 
 /**
- * Starts a raw PGlite instance with pgvector, after the same data-directory checks as
- * {@linkcode openDatabase}. For code that needs PGlite itself, such as the test harness.
+ * Starts a raw PGlite instance with pgvector, with the same checks and the same lock as
+ * {@linkcode openDatabase} (the lock is released when the instance is closed). For code that needs PGlite
+ * itself, such as the test harness.
  *
- * @throws {DbError} `DB_OPEN_FAILED`, as {@linkcode openDatabase}.
+ * @throws {DbError} As {@linkcode openDatabase}.
  *
  * @example A path that is a file is refused before PGlite starts
  * ```ts
@@ -75,14 +100,18 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
  * await Deno.remove(file);
  * ```
  */
-export async function openPglite(path: string = MEMORY_PATH): Promise<PGlite> {
-  if (path !== MEMORY_PATH) await prepareDataDirectory(path);
+export async function openPglite(
+  path: string = MEMORY_PATH,
+  options: Omit<OpenDatabaseOptions, "path"> = {},
+): Promise<PGlite> {
+  assertDatabasePath(path);
+  if (path !== MEMORY_PATH) return await openDataDirectory(path, options);
   try {
-    return await PGlite.create(path === MEMORY_PATH ? undefined : path, { extensions: { vector } });
+    return await PGlite.create(undefined, { extensions: { vector } });
   } catch (cause) {
     throw new DbError(
       "DB_OPEN_FAILED",
-      `Cannot open database at '${path}': PGlite failed to start (${describe(cause)})`,
+      `Cannot open database in memory: PGlite failed to start (${describe(cause)})`,
       { cause },
     );
   }
@@ -347,9 +376,4 @@ function queryError(sql: string, cause: unknown): DbError {
   if (typeof fields?.code === "string") details.sqlState = fields.code;
   if (typeof fields?.constraint === "string") details.constraint = fields.constraint;
   return new DbError("DB_QUERY_FAILED", `Cannot run query: ${describe(cause)}`, details);
-}
-
-function describe(cause: unknown): string {
-  if (cause instanceof Error) return cause.message;
-  return String(cause);
 }

@@ -32,7 +32,7 @@ export function splitSqlStatements(sql: string): string[] {
     if (char === "-" && next === "-") {
       i = indexAfter(sql, "\n", i + 2);
     } else if (char === "/" && next === "*") {
-      i = indexAfter(sql, "*/", i + 2);
+      i = endOfBlockComment(sql, i);
     } else if (char === "'" || char === '"') {
       i = endOfQuoted(sql, i, char);
       hasCode = true;
@@ -52,6 +52,25 @@ export function splitSqlStatements(sql: string): string[] {
   }
   if (hasCode) statements.push(sql.slice(start).trim());
   return statements.map(stripLeadingComments);
+}
+
+/** The index after the block comment opening at `open`; PostgreSQL nests block comments, so this counts them. */
+function endOfBlockComment(sql: string, open: number): number {
+  let depth = 0;
+  let i = open;
+  while (i < sql.length) {
+    if (sql[i] === "/" && sql[i + 1] === "*") {
+      depth += 1;
+      i += 2;
+    } else if (sql[i] === "*" && sql[i + 1] === "/") {
+      depth -= 1;
+      i += 2;
+      if (depth === 0) return i;
+    } else {
+      i += 1;
+    }
+  }
+  return sql.length;
 }
 
 /** The index just after the next `token` at or after `from`, or the end of the text. */
@@ -103,8 +122,7 @@ function stripLeadingComments(statement: string): string {
       const newline = trimmed.indexOf("\n");
       rest = newline === -1 ? "" : trimmed.slice(newline + 1);
     } else if (trimmed.startsWith("/*")) {
-      const end = trimmed.indexOf("*/");
-      rest = end === -1 ? "" : trimmed.slice(end + 2);
+      rest = trimmed.slice(endOfBlockComment(trimmed, 0));
     } else {
       return trimmed;
     }

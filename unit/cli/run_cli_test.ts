@@ -107,7 +107,7 @@ Deno.test("the CLI migrates a data directory, then finds it up to date", async (
       assert.equal(run.code, 1);
       assert.match(
         run.err,
-        /^error: Cannot apply migrations: migration 18 \(permission_audit_log\)/,
+        /^error: \[MIGRATION_DRIFT\] Cannot apply migrations: migration 18 \(permission_audit_log\)/,
       );
       const status = await cli(["status"], { cwd });
       assert.match(status.out, /^018 +permission_audit_log +drifted /m);
@@ -120,7 +120,7 @@ Deno.test("the CLI migrates a data directory, then finds it up to date", async (
         assert.equal(run.code, 1);
         assert.match(
           run.err,
-          /^error: Cannot roll back to version 5: it is not applied \(applied: 1, 2,/,
+          /^error: \[ROLLBACK_TARGET_INVALID\] Cannot roll back to version 5: it is not applied \(applied: 1, 2,/,
         );
         assert.equal(run.err.split("\n").length, 1);
       },
@@ -142,7 +142,10 @@ Deno.test("the CLI takes the database from --db, then PML_DB_PATH", async () => 
     await Deno.writeTextFile(file, "");
     const wins = await cli(["status", "--db", file], { env: { PML_DB_PATH: "memory://" } });
     assert.equal(wins.code, 1);
-    assert.match(wins.err, new RegExp(`^error: Cannot open database at '${file}'`));
+    assert.match(
+      wins.err,
+      new RegExp(`^error: \\[DB_OPEN_FAILED\\] Cannot open database at '${file}'`),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -187,10 +190,8 @@ Deno.test("commands other than migrate refuse a database path that does not exis
       assert.equal(run.code, 1);
       assert.equal(
         run.err,
-        `error: Cannot ${
-          command[0]
-        }: there is no database at '${missing}'; run \`deno task migrate\` ` +
-          "to create it, or choose another with --db or PML_DB_PATH",
+        `error: [DB_NOT_FOUND] Cannot open database at '${missing}': there is no database there ` +
+          "(nothing is there); run `deno task migrate` to create it, or choose another with --db or PML_DB_PATH",
       );
     }
     const entries = [];
@@ -211,8 +212,8 @@ Deno.test("the CLI fails with one line naming a bad database path", async () => 
     assert.equal(run.out, "");
     assert.equal(
       run.err,
-      `error: Cannot open database at '${file}': it is a file, expected a data directory ` +
-        "(or a path that does not exist yet)",
+      `error: [DB_OPEN_FAILED] Cannot open database at '${file}': it is a file, expected a data directory ` +
+        "(or a path that does not exist yet); choose another path",
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

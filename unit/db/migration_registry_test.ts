@@ -66,3 +66,39 @@ Deno.test("defineMigrations() accepts only declared gaps", () => {
     return true;
   });
 });
+
+Deno.test("defineMigrations() refuses transaction control in a migration, naming it and the statement", async (t) => {
+  const refused: Array<[string, string, RegExp]> = [
+    [
+      "CREATE TABLE p1 (id INT); COMMIT; CREATE TABLE p2 (id INT); SELEC 1;",
+      "up",
+      /migration 1 \(m1\) has the transaction-control statement 'COMMIT' in its up SQL; .* remove the COMMIT$/,
+    ],
+    [
+      "CREATE TABLE r1 (id INT); ROLLBACK; CREATE TABLE r2 (id INT);",
+      "up",
+      /'ROLLBACK' in its up SQL/,
+    ],
+    ["begin; CREATE TABLE t (id INT);", "up", /'begin' in its up SQL; .* remove the BEGIN$/],
+    ["START TRANSACTION ISOLATION LEVEL SERIALIZABLE", "up", /remove the START TRANSACTION$/],
+    ["SAVEPOINT s1; RELEASE s1", "down", /'SAVEPOINT s1' in its down SQL/],
+    ["/* a /* nested */ comment */ END", "up", /'END' in its up SQL/],
+  ];
+  for (const [sql, direction, message] of refused) {
+    await t.step(sql, () => {
+      const migration = { ...m(1), [direction]: sql };
+      assert.throws(() => defineMigrations([migration]), (error: unknown) => {
+        assert.ok(error instanceof MigrationError);
+        assert.equal(error.code, "MIGRATION_REGISTRY_INVALID");
+        assert.equal(error.version, 1);
+        assert.match(error.message, message);
+        return true;
+      });
+    });
+  }
+  await t.step("BEGIN inside a DO body, a literal or a comment is not transaction control", () => {
+    const up =
+      "DO $$ BEGIN PERFORM 1; END $$; SELECT 'COMMIT'; -- ROLLBACK\n/* COMMIT; */ SELECT 1";
+    assert.equal(defineMigrations([{ ...m(1), up }]).length, 1);
+  });
+});

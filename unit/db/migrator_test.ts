@@ -203,3 +203,21 @@ Deno.test("migrate() reports a failure after the SQL ran (recording history) as 
     assert.equal((await historyVersions(db)).length, 18);
   });
 });
+
+Deno.test("verify() reports a history row whose name was edited, and migrate() refuses to run", async () => {
+  await withMigratedDb(async (db) => {
+    await db.query("UPDATE migrations_history SET name = 'renamed_by_hand' WHERE version = 12");
+    const result = await verify(db);
+    assert.deepEqual(result.problems, [{
+      version: 12,
+      name: migrations.find((m) => m.version === 12)?.name,
+      kind: "renamed",
+      message: `migration 12 (${
+        migrations.find((m) => m.version === 12)?.name
+      }) is recorded in migrations_history under the name 'renamed_by_hand', expected '${
+        migrations.find((m) => m.version === 12)?.name
+      }'; restore the name in migrations_history (the history was edited)`,
+    }]);
+    await assert.rejects(migrate(db), { code: "MIGRATION_DRIFT" });
+  });
+});

@@ -128,7 +128,7 @@ Deno.test("openDatabase() refuses a path that is a file, naming the path", async
       name: "DbError",
       code: "DB_OPEN_FAILED",
       message: `Cannot open database at '${file}': it is a file, expected a data directory ` +
-        "(or a path that does not exist yet)",
+        "(or a path that does not exist yet); choose another path",
     });
     assert.equal(await Deno.readTextFile(file), "hello");
   } finally {
@@ -163,7 +163,7 @@ Deno.test("openDatabase() reports a directory it cannot create", async () => {
     await assert.rejects(openDatabase({ path }), {
       code: "DB_OPEN_FAILED",
       message: new RegExp(
-        `^Cannot open database at '${path}': cannot (read it|create the directory)`,
+        `^Cannot open database at '${path}': cannot (read it|create its parent directory)`,
       ),
     });
   } finally {
@@ -202,7 +202,7 @@ Deno.test("openDatabase() reports a data directory it may not read, naming the p
     assert.equal(child.code, 0, new TextDecoder().decode(child.stderr));
     assert.match(
       out,
-      new RegExp(`^DB_OPEN_FAILED Cannot open database at '${dir}': cannot read it \\(`),
+      new RegExp(`^DB_PERMISSION_DENIED Cannot open database at '${dir}': cannot read it \\(`),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

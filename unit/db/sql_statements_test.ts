@@ -20,3 +20,12 @@ Deno.test("splitSqlStatements() ignores semicolons in comments and strips leadin
   const sql = "-- first; comment\nSELECT 1; /* block; comment */ SELECT 2; -- trailing; comment";
   assert.deepEqual(splitSqlStatements(sql), ["SELECT 1", "SELECT 2"]);
 });
+
+Deno.test("splitSqlStatements() treats nested block comments as one comment", () => {
+  assert.deepEqual(
+    splitSqlStatements(
+      "/* outer /* inner; */ still comment; */ SELECT 1; /* a /* b */ */ SELECT 2",
+    ),
+    ["SELECT 1", "SELECT 2"],
+  );
+});
