@@ -19,6 +19,7 @@ const EXPECTED_TABLES = [
   "permission_audit_log",
   "permission_audit_log_quarantine",
   "tool_dependency",
+  "tool_dependency_source_kept",
   "tool_embedding",
   "tool_schema",
   "workflow_checkpoint",
@@ -40,7 +41,7 @@ async function columns(db: DbClient, table: string): Promise<Record<string, stri
 Deno.test("01 init: the schema after migration 019", async (t) => {
   await withMigratedDb(async (db) => {
     await t.step(
-      "the public tables are exactly the 16 of the reference plus the history table",
+      "the public tables are exactly the 17 of the reference plus the history table",
       async () => {
         const rows = await db.query<{ table_name: string }>(
           `SELECT table_name FROM information_schema.tables

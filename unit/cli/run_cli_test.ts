@@ -35,7 +35,7 @@ Deno.test("the CLI migrates a data directory, then finds it up to date", async (
         assert.match(run.out, /^ {2}applied 001 initial_schema \(\d+(\.\d)? ms\)$/m);
         assert.match(
           run.out,
-          /^ {2}applied 019 db_schema_cleanup \(.* ms\) — moved 0 audit row\(s\) to permission_audit_log_quarantine$/m,
+          /^ {2}applied 019 db_schema_cleanup \(.* ms\) — moved 0 audit row\(s\) to permission_audit_log_quarantine; merged 0 mcp_tool row\(s\) into tool_schema; kept 0 tool_dependency\.source value\(s\) in tool_dependency_source_kept; dropped 0 workflow_dags, 0 mcp_tool \(already in tool_schema\) and 0 mcp_server row\(s\)$/m,
         );
         assert.match(run.out, /^Applied 18 migration\(s\); now at version 19\.$/m);
         assert.match(run.out, /^18 applied, 0 pending$/m);

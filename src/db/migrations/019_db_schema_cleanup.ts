@@ -7,6 +7,9 @@
  * - Nothing is lost: audit rows whose `capability_id` is not a UUID, or names no capability, are moved to
  *   `permission_audit_log_quarantine` with a reason instead of being deleted; every id the uuid type
  *   accepts (any letter case, braces, no hyphens) is converted. `report` tells how many rows this run moved.
+ * - What is not redundant is kept: `mcp_tool` rows that `tool_schema` lacks are merged into it, and
+ *   `tool_dependency.source` values other than `'learned'` are kept in `tool_dependency_source_kept`
+ *   (restored exactly by `down`). `report` counts what was merged, kept, moved and dropped.
  * - The foreign key is `ON DELETE RESTRICT`: an audited capability cannot be deleted.
  * - Every step is guarded by the catalog, and no error is swallowed.
  *
@@ -24,11 +27,70 @@ export const migration: Migration = Object.freeze({
   version: 19,
   name: "db_schema_cleanup",
   up: `
+-- What this run merged, kept and dropped, for the report query (same transaction, gone at its end).
+CREATE TEMP TABLE IF NOT EXISTS pml_019_counts (kind TEXT PRIMARY KEY, n BIGINT NOT NULL) ON COMMIT DROP;
+DELETE FROM pml_019_counts;
+
+DO $$
+BEGIN
+  IF to_regclass('workflow_dags') IS NOT NULL THEN
+    INSERT INTO pml_019_counts
+    SELECT 'workflow_dags dropped', count(*) FROM workflow_dags;
+  END IF;
+END $$;
 DROP TABLE IF EXISTS workflow_dags CASCADE;
 
+-- mcp_tool rows that tool_schema lacks are merged into it (tool id "server:name", as discovery builds it);
+-- the historical mcp_tool.tool_schema held the MCP tool definition: its description and inputSchema are
+-- taken when present, else the whole object is kept as the input schema. Rows already in tool_schema are
+-- the redundant copies the spec drops.
+DO $$
+DECLARE
+  merged BIGINT;
+  total BIGINT;
+BEGIN
+  IF to_regclass('mcp_tool') IS NOT NULL THEN
+    WITH inserted AS (
+      INSERT INTO tool_schema (tool_id, server_id, name, description, input_schema)
+      SELECT m.server_id || ':' || m.tool_name, m.server_id, m.tool_name,
+        m.tool_schema ->> 'description',
+        COALESCE(m.tool_schema -> 'inputSchema', m.tool_schema)
+      FROM mcp_tool AS m
+      ON CONFLICT (tool_id) DO NOTHING
+      RETURNING 1
+    )
+    SELECT count(*) INTO merged FROM inserted;
+    SELECT count(*) INTO total FROM mcp_tool;
+    INSERT INTO pml_019_counts VALUES ('mcp_tool merged', merged), ('mcp_tool dropped', total - merged);
+  END IF;
+  IF to_regclass('mcp_server') IS NOT NULL THEN
+    INSERT INTO pml_019_counts SELECT 'mcp_server dropped', count(*) FROM mcp_server;
+  END IF;
+END $$;
 DROP TABLE IF EXISTS mcp_tool CASCADE;
 DROP TABLE IF EXISTS mcp_server CASCADE;
 
+-- tool_dependency.source values other than the default are kept, so that down restores them exactly.
+CREATE TABLE IF NOT EXISTS tool_dependency_source_kept (
+  from_tool_id TEXT NOT NULL,
+  to_tool_id TEXT NOT NULL,
+  source TEXT,
+  PRIMARY KEY (from_tool_id, to_tool_id)
+);
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_attribute
+      WHERE attrelid = 'tool_dependency'::regclass AND attname = 'source' AND NOT attisdropped) THEN
+    WITH kept AS (
+      INSERT INTO tool_dependency_source_kept (from_tool_id, to_tool_id, source)
+      SELECT from_tool_id, to_tool_id, source FROM tool_dependency
+      WHERE source IS DISTINCT FROM 'learned'
+      ON CONFLICT (from_tool_id, to_tool_id) DO UPDATE SET source = EXCLUDED.source
+      RETURNING 1
+    )
+    INSERT INTO pml_019_counts SELECT 'source kept', count(*) FROM kept;
+  END IF;
+END $$;
 DROP INDEX IF EXISTS idx_tool_dependency_source;
 ALTER TABLE tool_dependency DROP COLUMN IF EXISTS source;
 
@@ -101,11 +163,20 @@ BEGIN
 END $$;
 `,
   report: `
-SELECT format('moved %s audit row(s) to permission_audit_log_quarantine', count(*)) AS report
-FROM permission_audit_log_quarantine
-WHERE quarantined_at = NOW();
+SELECT format(
+  'moved %s audit row(s) to permission_audit_log_quarantine; merged %s mcp_tool row(s) into tool_schema; '
+    || 'kept %s tool_dependency.source value(s) in tool_dependency_source_kept; dropped %s workflow_dags, '
+    || '%s mcp_tool (already in tool_schema) and %s mcp_server row(s)',
+  (SELECT count(*) FROM permission_audit_log_quarantine WHERE quarantined_at = NOW()),
+  COALESCE((SELECT n FROM pml_019_counts WHERE kind = 'mcp_tool merged'), 0),
+  COALESCE((SELECT n FROM pml_019_counts WHERE kind = 'source kept'), 0),
+  COALESCE((SELECT n FROM pml_019_counts WHERE kind = 'workflow_dags dropped'), 0),
+  COALESCE((SELECT n FROM pml_019_counts WHERE kind = 'mcp_tool dropped'), 0),
+  COALESCE((SELECT n FROM pml_019_counts WHERE kind = 'mcp_server dropped'), 0)
+) AS report;
 `,
-  // Structure only: the rows of the dropped tables are not restored. Quarantined rows move back.
+  // The dropped tables come back empty (their rows were merged, moved or counted as dropped); kept source
+  // values and quarantined rows move back.
   down: `
 CREATE TABLE IF NOT EXISTS workflow_dags (
   workflow_id TEXT PRIMARY KEY,
@@ -138,6 +209,15 @@ CREATE INDEX IF NOT EXISTS idx_mcp_tool_tool_name ON mcp_tool (tool_name);
 
 ALTER TABLE tool_dependency ADD COLUMN IF NOT EXISTS source TEXT DEFAULT 'learned';
 CREATE INDEX IF NOT EXISTS idx_tool_dependency_source ON tool_dependency (source);
+DO $$
+BEGIN
+  IF to_regclass('tool_dependency_source_kept') IS NOT NULL THEN
+    UPDATE tool_dependency AS d SET source = k.source
+    FROM tool_dependency_source_kept AS k
+    WHERE d.from_tool_id = k.from_tool_id AND d.to_tool_id = k.to_tool_id;
+    DROP TABLE tool_dependency_source_kept;
+  END IF;
+END $$;
 
 ALTER TABLE permission_audit_log DROP CONSTRAINT IF EXISTS fk_permission_audit_capability;
 
