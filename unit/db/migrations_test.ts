@@ -46,7 +46,7 @@ Deno.test("down then up of each migration, newest first, returns to the same sch
 });
 
 // The full list of tables is pinned by e2e/01_init_test.ts and the golden snapshot; this proves the cleanup.
-Deno.test("the schema after 019 has none of the dropped objects, and the quarantine table", async () => {
+Deno.test("the schema after 019 has none of the dropped objects, and the quarantine and kept-source tables", async () => {
   await withMigratedDb(async (db) => {
     const snapshot = await readSchemaSnapshot(db);
     const tables = snapshot.tables.map((t) => t.name);
@@ -54,7 +54,8 @@ Deno.test("the schema after 019 has none of the dropped objects, and the quarant
       assert.ok(!tables.includes(dropped), `${dropped} is still there`);
     }
     assert.ok(tables.includes("permission_audit_log_quarantine"));
-    assert.equal(tables.length, 17);
+    assert.ok(tables.includes("tool_dependency_source_kept"));
+    assert.equal(tables.length, 18);
     const toolDependency = snapshot.tables.find((t) => t.name === "tool_dependency");
     assert.deepEqual(toolDependency?.columns.map((c) => c.name), [
       "confidence_score",
