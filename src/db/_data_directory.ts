@@ -96,10 +96,12 @@ export async function openDataDirectory(
   }
   const lock = await lockDataDirectory(directory, { timeoutMs: options.lockTimeoutMs ?? 0 });
   try {
-    await removeAbandonedInitialisations(directory);
     const state = await inspect(directory);
     if (state !== "cluster") {
       if (!create) throw notFound(directory, "the directory is empty");
+      // An interrupted initialisation leaves no cluster behind, so its staging directory can only be
+      // beside a path that is initialised now: cleaning up here keeps the parent listing off normal opens.
+      await removeAbandonedInitialisations(directory);
       await initialise(directory);
     }
     return await start(directory, lock);
