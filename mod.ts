@@ -59,6 +59,11 @@ export {
   type VerifyProblem,
   type VerifyResult,
 } from "./src/db/migration_status.ts";
+export {
+  type MoveWorkflowDagsOptions,
+  type MoveWorkflowDagsResult,
+  moveWorkflowDagsToKv,
+} from "./src/db/move_workflow_dags.ts";
 export { splitSqlStatements } from "./src/db/sql_statements.ts";
 export {
   type ColumnSnapshot,

@@ -11,6 +11,8 @@ import { MEMORY_PATH, openDatabase } from "../db/pglite_client.ts";
 import { migrate, type MigrationResult, rollback } from "../db/migrator.ts";
 import { status, verify } from "../db/migration_status.ts";
 import { formatSchemaSnapshot, readSchemaSnapshot } from "../db/schema_snapshot.ts";
+import { countLiveWorkflowDags, moveWorkflowDagsToKv } from "../db/move_workflow_dags.ts";
+import { closeKv, getKv, resolveKvPath } from "../cache/kv.ts";
 import { formatResult, formatStatusTable } from "./_format.ts";
 
 /** Where the CLI writes and what it reads from its environment; injected so tests run it in-process. */
@@ -48,7 +50,8 @@ export const EXIT_USAGE = 2;
 export const USAGE = `Usage: deno task migrate [command] [--db PATH]
 
 Commands:
-  migrate          apply pending migrations, then print the status (default)
+  migrate          apply pending migrations, then print the status (default); before 019,
+                   live workflow_dags rows are moved into Deno KV ($PML_KV_PATH, else .pml/kv.db)
   status           list applied and pending migrations
   verify           check applied migrations against the code (checksums, unknown versions)
   rollback --to N  revert applied migrations above version N (0 reverts everything)
@@ -196,6 +199,7 @@ async function execute(
   switch (command) {
     case "migrate": {
       io.out(`Database: ${options.dbPath}`);
+      await moveLiveWorkflowState(db, io);
       const { results } = await migrate(db, undefined, { onResult: show });
       const current = await status(db);
       io.out(
@@ -231,6 +235,23 @@ async function execute(
     case "schema":
       io.out(formatSchemaSnapshot(await readSchemaSnapshot(db)).trimEnd());
       return 0;
+  }
+}
+
+/**
+ * Before 019 drops `workflow_dags`, its live rows go into the shared Deno KV (`PML_KV_PATH`), which is
+ * opened only when there is something to move and closed again afterwards.
+ */
+async function moveLiveWorkflowState(db: DbClient, io: CliIo): Promise<void> {
+  if (await countLiveWorkflowDags(db) === 0) return;
+  try {
+    const { moved } = await moveWorkflowDagsToKv(db, { kv: await getKv() });
+    io.out(
+      `Moved ${moved} live workflow_dags row(s) into the Deno KV workflow state ` +
+        `(${resolveKvPath()}) before 019 drops the table.`,
+    );
+  } finally {
+    await closeKv();
   }
 }
 

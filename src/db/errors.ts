@@ -78,7 +78,8 @@ export type MigrationErrorCode =
   | "MIGRATION_FAILED"
   | "MIGRATION_DRIFT"
   | "ROLLBACK_TARGET_INVALID"
-  | "MIGRATION_NOT_IDEMPOTENT";
+  | "MIGRATION_NOT_IDEMPOTENT"
+  | "MIGRATION_DATA_INVALID";
 
 /**
  * A migration could not be planned, applied or rolled back. `version` and `migrationName` name the migration

@@ -5,13 +5,22 @@
  */
 import type { Migration } from "./migration.ts";
 import { MigrationError } from "./errors.ts";
-import { splitSqlStatements } from "./sql_statements.ts";
+import { leadingKeywords, splitSqlStatements } from "./sql_statements.ts";
 
-// A statement that ends, opens or splits the transaction the runner runs each migration in: a COMMIT would
-// make the first half of a failing migration permanent, a ROLLBACK would undo statements that the history
-// then records as applied.
-const TRANSACTION_CONTROL =
-  /^(BEGIN|COMMIT|ROLLBACK|END|ABORT|START\s+TRANSACTION|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\b/i;
+// Statements that end, open or split the transaction the runner runs each migration in: a COMMIT would make
+// the first half of a failing migration permanent, a ROLLBACK would undo statements that the history then
+// records as applied. COMMIT PREPARED and ROLLBACK PREPARED start with COMMIT and ROLLBACK.
+const TRANSACTION_CONTROL: ReadonlySet<string> = new Set([
+  "BEGIN",
+  "COMMIT",
+  "ROLLBACK",
+  "END",
+  "ABORT",
+  "SAVEPOINT",
+  "RELEASE",
+  "START TRANSACTION",
+  "PREPARE TRANSACTION",
+]);
 
 /** Options of {@linkcode defineMigrations}. */
 export interface DefineMigrationsOptions {
@@ -24,7 +33,11 @@ export interface DefineMigrationsOptions {
 
 /**
  * Checks a migration list and returns it frozen. Versions must be positive integers, unique and ascending;
- * names non-empty snake_case; `up` and `down` strings.
+ * names non-empty snake_case; `up`, `down` and any `report` SQL text in which no statement controls the
+ * transaction (`BEGIN`, `COMMIT`, `ROLLBACK`, `END`, `ABORT`, `SAVEPOINT`, `RELEASE`, `START TRANSACTION`,
+ * `PREPARE TRANSACTION`): the runner runs each migration in a transaction of its own, so one that commits
+ * half-way could not be undone, and one that rolls back would be recorded as applied. Such words inside
+ * literals, comments or dollar-quoted bodies (`DO $$ BEGIN … END $$`) are not statements.
  *
  * @throws {MigrationError} `MIGRATION_REGISTRY_INVALID`, naming the offending entry and what was expected.
  *
@@ -39,6 +52,10 @@ export interface DefineMigrationsOptions {
  * ], { missingVersions: [2] });
  * assert.equal(registry.length, 2);
  * assert.throws(() => defineMigrations([registry[1]!, registry[0]!]), /ascending/);
+ * assert.throws(
+ *   () => defineMigrations([{ version: 1, name: "commits", up: "CREATE TABLE a (id INT); COMMIT;", down: "" }]),
+ *   { code: "MIGRATION_REGISTRY_INVALID", message: /transaction-control statement 'COMMIT' in its up SQL/ },
+ * );
  * ```
  */
 export function defineMigrations(
@@ -56,7 +73,7 @@ export function defineMigrations(
 }
 
 function checkShape(migration: Migration, index: number): void {
-  const { version, name, up, down } = migration ?? {};
+  const { version, name, up, down, report } = migration ?? {};
   if (!Number.isSafeInteger(version) || version < 1) {
     throw invalid(
       `entry ${index} has version ${String(version)}, expected a positive integer`,
@@ -72,19 +89,33 @@ function checkShape(migration: Migration, index: number): void {
   if (typeof up !== "string" || typeof down !== "string") {
     throw invalid(`migration ${version} (${name}) must have 'up' and 'down' SQL text`, migration);
   }
-  for (const direction of ["up", "down"] as const) {
-    for (const statement of splitSqlStatements(migration[direction])) {
-      const control = TRANSACTION_CONTROL.exec(statement);
-      if (control === null) continue;
-      throw invalid(
-        `migration ${version} (${name}) has the transaction-control statement '${
-          statement.replace(/\s+/g, " ").slice(0, 80)
-        }' in its ${direction} SQL; the runner runs each migration in one transaction of its own, so ` +
-          `remove the ${control[1]!.toUpperCase().replace(/\s+/g, " ")}`,
-        migration,
-      );
-    }
+  if (report !== undefined && typeof report !== "string") {
+    throw invalid(`migration ${version} (${name}) has a 'report' that is not SQL text`, migration);
   }
+  for (const part of ["up", "down", "report"] as const) {
+    const sql = migration[part];
+    if (sql !== undefined) checkNoTransactionControl(migration, part, sql);
+  }
+}
+
+function checkNoTransactionControl(migration: Migration, part: string, sql: string): void {
+  for (const statement of splitSqlStatements(sql)) {
+    const [first = "", second = ""] = leadingKeywords(statement, 2);
+    const control = [`${first} ${second}`, first].find((words) => TRANSACTION_CONTROL.has(words));
+    if (control === undefined) continue;
+    throw invalid(
+      `migration ${migration.version} (${migration.name}) has the transaction-control statement '${
+        excerpt(statement)
+      }' in its ${part} SQL; the runner runs each migration in one transaction of its own, so ` +
+        `remove the ${control}`,
+      migration,
+    );
+  }
+}
+
+function excerpt(statement: string): string {
+  const oneLine = statement.replace(/\s+/g, " ");
+  return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
 }
 
 function checkOrder(previous: Migration, current: Migration): void {

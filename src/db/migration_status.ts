@@ -25,7 +25,7 @@ export interface MigrationStatusEntry {
    * `unknown`: applied, but absent from the registry.
    */
   state: MigrationState;
-  /** For `renamed`: the name recorded in `migrations_history`. */
+  /** The name recorded in `migrations_history`, when it differs from the registry's (`renamed`, or `drifted`). */
   recordedName?: string;
   /** When it was applied, for applied, drifted and unknown migrations. */
   appliedAt?: Date;
@@ -50,8 +50,9 @@ export interface VerifyProblem {
   /** Its name. */
   name: string;
   /**
-   * `drifted`: the SQL changed after it was applied; `unknown`: applied but absent from the registry;
-   * `out_of_order`: pending although a higher version is already applied.
+   * `drifted`: the SQL changed after it was applied; `renamed`: its history row records another name;
+   * `unknown`: applied but absent from the registry (also a history row with a version that is not a
+   * positive integer); `out_of_order`: pending although a higher version is already applied.
    */
   kind: "drifted" | "renamed" | "unknown" | "out_of_order";
   /** A sentence saying what was expected and what was found. */
@@ -99,13 +100,14 @@ export async function status(
       continue;
     }
     const drifted = row.checksum !== await migrationChecksum(migration);
-    const renamed = !drifted && row.name !== migration.name;
+    const nameDiffers = row.name !== migration.name;
+    const renamed = !drifted && nameDiffers;
     const entry = appliedEntry(
       row,
       migration.name,
       drifted ? "drifted" : renamed ? "renamed" : "applied",
     );
-    if (renamed) entry.recordedName = row.name;
+    if (nameDiffers) entry.recordedName = row.name;
     entries.push(entry);
   }
   const known = new Set(migrations.map((m) => m.version));
@@ -121,8 +123,9 @@ export async function status(
 }
 
 /**
- * Checks that the applied history still matches the registry: no applied migration whose SQL changed, no
- * applied version the registry does not know, no pending migration below an applied one.
+ * Checks that the applied history still matches the registry: no applied migration whose SQL changed or
+ * whose history row records another name, no applied version the registry does not know (nor one that is
+ * not a positive integer), no pending migration below an applied one.
  * {@linkcode migrate} refuses to run when this finds a problem.
  *
  * @example Detecting an edited migration
@@ -166,6 +169,10 @@ export async function verify(
  */
 export function checkStatus({ entries, currentVersion }: StatusResult): VerifyResult {
   const problems: VerifyProblem[] = [];
+  const newestKnown = Math.max(
+    0,
+    ...entries.filter((e) => e.state !== "unknown").map((e) => e.version),
+  );
   for (const entry of entries) {
     const label = `migration ${entry.version} (${entry.name})`;
     if (entry.state === "drifted") {
@@ -174,7 +181,10 @@ export function checkStatus({ entries, currentVersion }: StatusResult): VerifyRe
         kind: "drifted",
         message:
           `${label} was applied with different SQL: its checksum in migrations_history no longer ` +
-          "matches the code; restore the original SQL, or add a new migration for the change",
+          "matches the code; restore the original SQL, or add a new migration for the change" +
+          (entry.recordedName === undefined
+            ? ""
+            : ` (its history row also records the name '${entry.recordedName}')`),
       });
     } else if (entry.state === "renamed") {
       problems.push({
@@ -188,8 +198,7 @@ export function checkStatus({ entries, currentVersion }: StatusResult): VerifyRe
       problems.push({
         ...pick(entry),
         kind: "unknown",
-        message:
-          `${label} is applied but not in the migration list; the database is newer than this code`,
+        message: unknownMessage(entry, label, newestKnown),
       });
     } else if (entry.state === "pending" && entry.version < currentVersion) {
       problems.push({
@@ -201,6 +210,19 @@ export function checkStatus({ entries, currentVersion }: StatusResult): VerifyRe
     }
   }
   return { ok: problems.length === 0, problems };
+}
+
+function unknownMessage(entry: MigrationStatusEntry, label: string, newestKnown: number): string {
+  if (!Number.isSafeInteger(entry.version) || entry.version < 1) {
+    return `migrations_history holds version ${entry.version} (${entry.name}), expected a positive ` +
+      "integer: no migration has that version, so the history was edited; delete or correct that row";
+  }
+  if (entry.version > newestKnown) {
+    return `${label} is applied but not in the migration list; the database is newer than this code`;
+  }
+  return `${label} is applied but not in the migration list, which has no version ${entry.version} ` +
+    `although it goes up to ${newestKnown}; restore the migration in the list, or delete the history ` +
+    "row if it was edited";
 }
 
 function appliedEntry(

@@ -55,7 +55,8 @@ export interface MigrateOptions {
  *
  * @param db The database.
  * @param migrations The ordered registry; defaults to pml-store's migrations 001–019.
- * @throws {MigrationError} `MIGRATION_REGISTRY_INVALID` for a malformed list; `MIGRATION_DRIFT` when
+ * @throws {MigrationError} `MIGRATION_REGISTRY_INVALID` for a malformed list (also one with a statement
+ * that controls the transaction, such as `COMMIT`; nothing runs); `MIGRATION_DRIFT` when
  * `verify()` finds a problem (nothing runs); `MIGRATION_FAILED` naming the version, the migration
  * and the failing statement, with `results` attached.
  *

@@ -6,7 +6,8 @@
 
 /**
  * Splits `sql` at top-level semicolons. Semicolons inside string literals (`'…'`, `E'…'`), quoted
- * identifiers (`"…"`), dollar-quoted bodies (`$$…$$`, `$tag$…$tag$`) and comments do not split. Empty
+ * identifiers (`"…"`), dollar-quoted bodies (`$$…$$`, `$tag$…$tag$`) and comments do not split;
+ * block comments nest, as in PostgreSQL (`/* a /* b *\/ still a *\/`). Empty
  * statements and comment-only statements are dropped; each statement is returned trimmed, without its `;`.
  *
  * @example Usage
@@ -52,6 +53,48 @@ export function splitSqlStatements(sql: string): string[] {
   }
   if (hasCode) statements.push(sql.slice(start).trim());
   return statements.map(stripLeadingComments);
+}
+
+/**
+ * The first `count` words of a statement, upper-cased, skipping whitespace and comments (nested block
+ * comments included) before and between them. It stops at the first thing that is not a word, so
+ * `leadingKeywords("(SELECT 1)", 1)` is empty. Used to recognise a statement by its keywords however it is
+ * spelled: `start /* why *\/ transaction` starts with `START TRANSACTION`.
+ *
+ * @example Usage
+ * ```ts
+ * import { leadingKeywords } from "./sql_statements.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(leadingKeywords("start /* a /* nested *\/ comment *\/\n transaction;", 2), [
+ *   "START",
+ *   "TRANSACTION",
+ * ]);
+ * assert.deepEqual(leadingKeywords("'COMMIT'", 1), []);
+ * ```
+ */
+export function leadingKeywords(statement: string, count: number): string[] {
+  const words: string[] = [];
+  const word = /[A-Za-z_][A-Za-z0-9_$]*/y;
+  let i = 0;
+  while (i < statement.length && words.length < count) {
+    const char = statement[i] as string;
+    const next = statement[i + 1];
+    if (/\s/.test(char)) {
+      i += 1;
+    } else if (char === "-" && next === "-") {
+      i = indexAfter(statement, "\n", i + 2);
+    } else if (char === "/" && next === "*") {
+      i = endOfBlockComment(statement, i);
+    } else {
+      word.lastIndex = i;
+      const match = word.exec(statement);
+      if (match === null) break;
+      words.push(match[0].toUpperCase());
+      i = word.lastIndex;
+    }
+  }
+  return words;
 }
 
 /** The index after the block comment opening at `open`; PostgreSQL nests block comments, so this counts them. */

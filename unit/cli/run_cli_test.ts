@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { type CliIo, runCli, USAGE } from "../../src/cli/run_cli.ts";
 import { readGoldenSchema } from "../../fixtures/schema_golden.ts";
 import { openDatabase } from "../../src/db/pglite_client.ts";
+import { installKv } from "../../fixtures/kv_fixture.ts";
+import { WorkflowStateCache } from "../../src/cache/workflow_state_cache.ts";
 
 /** Runs the CLI in-process and captures what it prints. */
 async function cli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
@@ -73,6 +75,41 @@ Deno.test("the CLI migrates a data directory, then finds it up to date", async (
         "  applied 019 db_schema_cleanup",
       ]);
     });
+
+    await t.step(
+      "before 019, migrate moves live workflow_dags rows into Deno KV and 019 drops the expired one",
+      async () => {
+        assert.equal((await cli(["rollback", "--to", "18"], { cwd })).code, 0);
+        {
+          await using db = await openDatabase({ path: join(cwd, ".pml", "db") });
+          await db.query(
+            "INSERT INTO workflow_dags (workflow_id, dag, intent, expires_at) VALUES " +
+              "('wf-live', '{\"tasks\": []}', 'read the logs', NOW() + interval '30 minutes'), " +
+              "('wf-old', '{\"tasks\": []}', NULL, NOW() - interval '1 minute')",
+          );
+        }
+        using kv = await Deno.openKv(":memory:");
+        using _kv = installKv(kv);
+        const run = await cli(["migrate"], { cwd });
+        assert.equal(run.err, "");
+        assert.equal(run.code, 0);
+        assert.match(
+          run.out,
+          /^Moved 1 live workflow_dags row\(s\) into the Deno KV workflow state \(.+\) before 019 drops the table\.$/m,
+        );
+        assert.match(run.out, /dropped 1 workflow_dags, 0 mcp_tool/);
+        const state = await new WorkflowStateCache({ kv }).getRecord("wf-live");
+        assert.equal(state?.intent, "read the logs");
+        assert.deepEqual(state?.dag, { tasks: [] });
+        const remainingMs = state!.expires_at.getTime() - Date.now();
+        assert.ok(
+          remainingMs > 25 * 60_000 && remainingMs <= 30 * 60_000,
+          `${remainingMs} ms left`,
+        );
+        const again = await cli(["migrate"], { cwd });
+        assert.doesNotMatch(again.out, /^Moved /m);
+      },
+    );
 
     await t.step(
       "schema prints the canonical schema, the same as the golden snapshot",

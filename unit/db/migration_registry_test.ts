@@ -83,6 +83,12 @@ Deno.test("defineMigrations() refuses transaction control in a migration, naming
     ["START TRANSACTION ISOLATION LEVEL SERIALIZABLE", "up", /remove the START TRANSACTION$/],
     ["SAVEPOINT s1; RELEASE s1", "down", /'SAVEPOINT s1' in its down SQL/],
     ["/* a /* nested */ comment */ END", "up", /'END' in its up SQL/],
+    ["SELECT 1; abort", "down", /'abort' in its down SQL; .* remove the ABORT$/],
+    ["START /* why */ TRANSACTION", "up", /remove the START TRANSACTION$/],
+    ["PREPARE\n  TRANSACTION 'tx1'", "up", /'PREPARE TRANSACTION 'tx1'' in its up SQL/],
+    ["COMMIT PREPARED 'tx1'", "down", /remove the COMMIT$/],
+    ["ROLLBACK TO SAVEPOINT s1", "up", /remove the ROLLBACK$/],
+    ["SELECT 1; -- a comment\nRELEASE SAVEPOINT s1", "up", /'RELEASE SAVEPOINT s1' in its up/],
   ];
   for (const [sql, direction, message] of refused) {
     await t.step(sql, () => {
@@ -96,9 +102,28 @@ Deno.test("defineMigrations() refuses transaction control in a migration, naming
       });
     });
   }
-  await t.step("BEGIN inside a DO body, a literal or a comment is not transaction control", () => {
-    const up =
-      "DO $$ BEGIN PERFORM 1; END $$; SELECT 'COMMIT'; -- ROLLBACK\n/* COMMIT; */ SELECT 1";
-    assert.equal(defineMigrations([{ ...m(1), up }]).length, 1);
+  await t.step("in the report SQL", () => {
+    assert.throws(() => defineMigrations([{ ...m(1), report: "COMMIT; SELECT 'done'" }]), {
+      code: "MIGRATION_REGISTRY_INVALID",
+      message:
+        "Cannot use migration list: migration 1 (m1) has the transaction-control statement 'COMMIT' " +
+        "in its report SQL; the runner runs each migration in one transaction of its own, so remove " +
+        "the COMMIT",
+    });
   });
+  const accepted = [
+    "DO $$ BEGIN PERFORM 1; END $$; SELECT 'COMMIT'; -- ROLLBACK\n/* COMMIT; */ SELECT 1",
+    "DO $body$ BEGIN\n  PERFORM 1;\nEND $body$",
+    "CREATE FUNCTION f() RETURNS INT AS $$ BEGIN RETURN 1; END $$ LANGUAGE plpgsql",
+    "/* outer /* inner */ COMMIT; still the comment */ SELECT 1",
+    "SELECT \"commit\" FROM t; SELECT E'\\'; COMMIT'",
+    "PREPARE plan AS SELECT 1; EXECUTE plan; DEALLOCATE plan",
+    "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+    "CREATE TABLE savepoints (id INT); INSERT INTO savepoints VALUES (1)",
+  ];
+  for (const up of accepted) {
+    await t.step(`accepted: ${up}`, () => {
+      assert.equal(defineMigrations([{ ...m(1), up, down: up }]).length, 1);
+    });
+  }
 });

@@ -221,3 +221,53 @@ Deno.test("verify() reports a history row whose name was edited, and migrate() r
     await assert.rejects(migrate(db), { code: "MIGRATION_DRIFT" });
   });
 });
+
+Deno.test("migrate() refuses a migration that controls the transaction before anything runs", async (t) => {
+  await withMigratedDb(async (db) => {
+    const cases: Array<[Migration, string]> = [
+      [{
+        version: 20,
+        name: "commits_half_way",
+        up: "CREATE TABLE p1 (id INT); COMMIT; CREATE TABLE p2 (id INT); SELEC 1;",
+        down: "",
+      }, "COMMIT"],
+      [{
+        version: 20,
+        name: "rolls_back",
+        up: "CREATE TABLE r1 (id INT); ROLLBACK; CREATE TABLE r2 (id INT);",
+        down: "",
+      }, "ROLLBACK"],
+    ];
+    for (const [migration, statement] of cases) {
+      await t.step(migration.name, async () => {
+        await assert.rejects(migrate(db, [...migrations, later, migration]), {
+          name: "MigrationError",
+          code: "MIGRATION_REGISTRY_INVALID",
+          version: 20,
+          migrationName: migration.name,
+          message: `Cannot use migration list: migration 20 (${migration.name}) has the ` +
+            `transaction-control statement '${statement}' in its up SQL; the runner runs each ` +
+            `migration in one transaction of its own, so remove the ${statement}`,
+        });
+        for (const table of ["p1", "p2", "r1", "r2", "later"]) {
+          assert.equal(await tableExists(db, table), false, `${table} was created`);
+        }
+        assert.deepEqual((await historyVersions(db)).slice(-1), [19]);
+      });
+    }
+  });
+});
+
+Deno.test("rollback() refuses a down that controls the transaction before reverting anything", async () => {
+  await withMigratedDb(async (db) => {
+    await migrate(db, [...migrations, later]);
+    const laterDown = { ...later, down: "DROP TABLE IF EXISTS later; ROLLBACK" };
+    await assert.rejects(rollback(db, 18, [...migrations, laterDown]), {
+      code: "MIGRATION_REGISTRY_INVALID",
+      message:
+        /migration 21 \(after_failure\) has the transaction-control statement 'ROLLBACK' in its down SQL/,
+    });
+    assert.equal(await tableExists(db, "later"), true);
+    assert.deepEqual((await historyVersions(db)).slice(-2), [19, 21]);
+  });
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { splitSqlStatements } from "../../src/db/sql_statements.ts";
+import { leadingKeywords, splitSqlStatements } from "../../src/db/sql_statements.ts";
 
 Deno.test("splitSqlStatements() splits at top-level semicolons and drops empty statements", () => {
   assert.deepEqual(splitSqlStatements("SELECT 1; ;\n SELECT 2;\n"), ["SELECT 1", "SELECT 2"]);
@@ -28,4 +28,31 @@ Deno.test("splitSqlStatements() treats nested block comments as one comment", ()
     ),
     ["SELECT 1", "SELECT 2"],
   );
+});
+
+Deno.test("splitSqlStatements() keeps a nested comment inside a statement and ends an unclosed one at the end", () => {
+  assert.deepEqual(
+    splitSqlStatements("SELECT /* a; /* b; */ c; */ 1; SELECT 2 /* open /* twice */ still; open"),
+    ["SELECT /* a; /* b; */ c; */ 1", "SELECT 2 /* open /* twice */ still; open"],
+  );
+});
+
+Deno.test("leadingKeywords() reads the first words, skipping whitespace and comments", async (t) => {
+  const cases: Array<[string, number, string[]]> = [
+    ["commit", 1, ["COMMIT"]],
+    ["  Start\n\tTransaction ISOLATION LEVEL SERIALIZABLE", 2, ["START", "TRANSACTION"]],
+    ["START /* a /* nested */ comment */ -- and a line\n TRANSACTION", 2, ["START", "TRANSACTION"]],
+    ["END", 2, ["END"]],
+    ["'COMMIT'", 1, []],
+    ['"commit"', 1, []],
+    ["(SELECT 1)", 2, []],
+    ["SELECT $1", 2, ["SELECT"]],
+    ["/* only a comment */", 1, []],
+    ["", 1, []],
+  ];
+  for (const [statement, count, expected] of cases) {
+    await t.step(JSON.stringify(statement), () => {
+      assert.deepEqual(leadingKeywords(statement, count), expected);
+    });
+  }
 });

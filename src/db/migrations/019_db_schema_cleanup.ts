@@ -3,15 +3,35 @@
  * tool table, `edge_source` the one provenance column of `tool_dependency`, and audit rows get a real
  * foreign key to the capability they audit.
  *
- * Where this differs from the historical 019 (see the schema reference, "[ours]"):
- * - Nothing is lost: audit rows whose `capability_id` is not a UUID, or names no capability, are moved to
+ * Where this differs from the historical 019 (see the schema reference, "[ours]"): nothing is lost silently.
+ * Every row of a dropped table is merged, kept, moved, or counted as dropped in `report`.
+ * - `workflow_dags`: live rows (`expires_at` later than `NOW()`) are moved into Deno KV beforehand by
+ *   `moveWorkflowDagsToKv()` (src/db/move_workflow_dags.ts): SQL cannot write KV. When live rows are still
+ *   there, this migration refuses to run (RAISE EXCEPTION with a HINT naming that function), so they are
+ *   never dropped. Expired rows, and rows whose `expires_at` is NULL, are dropped and counted: the
+ *   historical reader (`WHERE expires_at > NOW()`) never returned a row with a NULL expiry either.
+ * - `mcp_tool`: rows whose tool id `"<server_id>:<tool_name>"` (the format of src/discovery/tool_id.ts) is
+ *   not in `tool_schema` are merged into it; rows already there are the redundant copies the spec drops
+ *   (`tool_schema`, which discovery keeps current, wins). The historical `mcp_tool.tool_schema` held the
+ *   MCP tool definition as `tools/list` returns it: `description` becomes `tool_schema.description`,
+ *   `inputSchema` `input_schema` and `outputSchema` `output_schema` — the three fields discovery stores;
+ *   other fields (`title`, `annotations`) are not kept, as discovery does not keep them either. A value
+ *   without an `inputSchema` field is taken to be the input schema itself and stored whole. `created_at`
+ *   and `updated_at` become `cached_at` and `updated_at`. A row whose server id is empty or contains `:`, or
+ *   whose tool name is empty, has no valid tool id: the migration refuses to run rather than drop it.
+ * - `mcp_server`: its rows only described servers of `mcp_tool`; they are dropped and counted.
+ * - `tool_dependency.source`: values other than the default `'learned'` (NULL included) are kept in
+ *   `tool_dependency_source_kept`, and `down` restores them exactly ('learned' for the others).
+ * - `permission_audit_log`: rows whose `capability_id` is not a UUID, or names no capability, are moved to
  *   `permission_audit_log_quarantine` with a reason instead of being deleted; every id the uuid type
- *   accepts (any letter case, braces, no hyphens) is converted. `report` tells how many rows this run moved.
- * - What is not redundant is kept: `mcp_tool` rows that `tool_schema` lacks are merged into it, and
- *   `tool_dependency.source` values other than `'learned'` are kept in `tool_dependency_source_kept`
- *   (restored exactly by `down`). `report` counts what was merged, kept, moved and dropped.
+ *   accepts (any letter case, braces, no hyphens) is converted.
  * - The foreign key is `ON DELETE RESTRICT`: an audited capability cannot be deleted.
- * - Every step is guarded by the catalog, and no error is swallowed.
+ * - Every step is guarded by the catalog, and no error is swallowed. The counts for `report` live in a
+ *   temporary table dropped at commit, so a replay of `up` on a migrated database changes nothing.
+ *
+ * `report` says, in this order: `moved <n> audit row(s) to permission_audit_log_quarantine; merged <n>
+ * mcp_tool row(s) into tool_schema; kept <n> tool_dependency.source value(s) in tool_dependency_source_kept;
+ * dropped <n> workflow_dags, <n> mcp_tool (already in tool_schema) and <n> mcp_server row(s)`.
  *
  * @module
  */
@@ -31,31 +51,56 @@ export const migration: Migration = Object.freeze({
 CREATE TEMP TABLE IF NOT EXISTS pml_019_counts (kind TEXT PRIMARY KEY, n BIGINT NOT NULL) ON COMMIT DROP;
 DELETE FROM pml_019_counts;
 
+-- Live workflow state is never dropped: moveWorkflowDagsToKv() moves it into Deno KV first. What is left is
+-- expired (or has no expiry, which the historical reader never returned): dropped and counted.
 DO $$
+DECLARE
+  live BIGINT;
+  first_id TEXT;
 BEGIN
   IF to_regclass('workflow_dags') IS NOT NULL THEN
-    INSERT INTO pml_019_counts
-    SELECT 'workflow_dags dropped', count(*) FROM workflow_dags;
+    SELECT count(*), min(workflow_id) INTO live, first_id FROM workflow_dags WHERE expires_at > NOW();
+    IF live > 0 THEN
+      RAISE EXCEPTION 'workflow_dags holds % live row(s) (first: %) that dropping the table would lose; '
+        'call moveWorkflowDagsToKv(db, { kv }) to move them into Deno KV, then migrate again',
+        live, quote_literal(first_id)
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+          HINT = 'moveWorkflowDagsToKv() is exported by @pml/store (src/db/move_workflow_dags.ts)';
+    END IF;
+    INSERT INTO pml_019_counts SELECT 'workflow_dags dropped', count(*) FROM workflow_dags;
   END IF;
 END $$;
 DROP TABLE IF EXISTS workflow_dags CASCADE;
 
--- mcp_tool rows that tool_schema lacks are merged into it (tool id "server:name", as discovery builds it);
--- the historical mcp_tool.tool_schema held the MCP tool definition: its description and inputSchema are
--- taken when present, else the whole object is kept as the input schema. Rows already in tool_schema are
--- the redundant copies the spec drops.
+-- mcp_tool rows that tool_schema lacks are merged into it under the tool id discovery builds; the mapping of
+-- mcp_tool.tool_schema is explained in the header. A row without a valid tool id stops the migration.
 DO $$
 DECLARE
   merged BIGINT;
   total BIGINT;
+  bad RECORD;
 BEGIN
   IF to_regclass('mcp_tool') IS NOT NULL THEN
+    SELECT id, server_id, tool_name INTO bad FROM mcp_tool
+    WHERE server_id = '' OR strpos(server_id, ':') > 0 OR tool_name = ''
+    ORDER BY id LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'mcp_tool row % (server_id %, tool_name %) has no valid tool id "<server_id>:<tool_name>" '
+        '(the server id must be non-empty without ":", the name non-empty); correct or delete the row, '
+        'then migrate again', bad.id, quote_literal(bad.server_id), quote_literal(bad.tool_name)
+        USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     WITH inserted AS (
-      INSERT INTO tool_schema (tool_id, server_id, name, description, input_schema)
+      INSERT INTO tool_schema
+        (tool_id, server_id, name, description, input_schema, output_schema, cached_at, updated_at)
       SELECT m.server_id || ':' || m.tool_name, m.server_id, m.tool_name,
         m.tool_schema ->> 'description',
-        COALESCE(m.tool_schema -> 'inputSchema', m.tool_schema)
+        COALESCE(m.tool_schema -> 'inputSchema', m.tool_schema),
+        m.tool_schema -> 'outputSchema',
+        COALESCE(m.created_at, NOW()),
+        COALESCE(m.updated_at, NOW())
       FROM mcp_tool AS m
+      ORDER BY m.id
       ON CONFLICT (tool_id) DO NOTHING
       RETURNING 1
     )
