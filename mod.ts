@@ -8,7 +8,7 @@
  *   deprecated `…WorkflowDAG` functions), on one shared KV handle ({@linkcode getKv}).
  * - The gateway side: tool discovery into `tool_schema`, embeddings, vector search, the tool graph and the
  *   gateway that routes calls and records what it observes.
- * - The `migrate` command line ({@linkcode runCli}).
+ * - The `deno task migrate` command line (src/cli/main.ts), a program rather than an export.
  *
  * Test support lives in `@pml/store/fixtures`.
  *
@@ -25,30 +25,27 @@
  * @module
  */
 export type { DbClient, QueryParam, Row } from "./src/db/db_client.ts";
-export type { Migration } from "./src/db/migration.ts";
+export type {
+  Migration,
+  MigrationOutcome,
+  MigrationRequirements,
+  MigrationResult,
+} from "./src/db/migration.ts";
 export {
   DbError,
   type DbErrorCode,
   MigrationError,
   type MigrationErrorCode,
 } from "./src/db/errors.ts";
-export {
-  MEMORY_PATH,
-  openDatabase,
-  type OpenDatabaseOptions,
-  openPglite,
-  pgliteClient,
-} from "./src/db/pglite_client.ts";
-export { migrations, MISSING_VERSIONS } from "./src/db/migrations.ts";
+export { openDatabase, type OpenDatabaseOptions } from "./src/db/open_database.ts";
+export { migrations } from "./src/db/migrations.ts";
 export { defineMigrations, type DefineMigrationsOptions } from "./src/db/migration_registry.ts";
-export { migrationChecksum } from "./src/db/migration_checksum.ts";
 export {
   migrate,
   type MigrateOptions,
   type MigrateResult,
-  type MigrationOutcome,
-  type MigrationResult,
   rollback,
+  type RollbackOptions,
 } from "./src/db/migrator.ts";
 export {
   type MigrationState,
@@ -64,7 +61,6 @@ export {
   type MoveWorkflowDagsResult,
   moveWorkflowDagsToKv,
 } from "./src/db/move_workflow_dags.ts";
-export { splitSqlStatements } from "./src/db/sql_statements.ts";
 export {
   type ColumnSnapshot,
   formatSchemaSnapshot,
@@ -72,7 +68,6 @@ export {
   type SchemaSnapshot,
   type TableSnapshot,
 } from "./src/db/schema_snapshot.ts";
-export { type CliIo, DEFAULT_DB_DIR, runCli } from "./src/cli/run_cli.ts";
 export * from "./src/cache/mod.ts";
 export * from "./src/discovery/mod.ts";
 export * from "./src/embeddings/mod.ts";

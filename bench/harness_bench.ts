@@ -23,7 +23,8 @@ Deno.bench({
   warmup: 1,
   fn: timed("naive", async () => {
     await using db = await openDatabase();
-    await migrate(db);
+    const { error } = await migrate(db);
+    if (error !== undefined) throw error;
   }),
 });
 

@@ -44,7 +44,8 @@ const queryVectors = await Promise.all(
 async function seededCatalogue(size: number): Promise<DbClient> {
   const started = performance.now();
   const db = await openDatabase();
-  await migrate(db);
+  const { error } = await migrate(db);
+  if (error !== undefined) throw error;
   const migrated = performance.now();
   await seedToolSchemas(db, generateToolCatalog(size));
   await embedToolSchemas(db, embedder);

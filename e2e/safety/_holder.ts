@@ -9,7 +9,8 @@ import { openDatabase } from "../../src/db/pglite_client.ts";
 import { migrate } from "../../src/db/migrator.ts";
 
 const db = await openDatabase({ path: Deno.args[0] });
-await migrate(db);
+const { error } = await migrate(db);
+if (error !== undefined) throw error;
 await db.exec(
   "CREATE SCHEMA IF NOT EXISTS holder; CREATE TABLE IF NOT EXISTS holder.rows (id INT PRIMARY KEY)",
 );

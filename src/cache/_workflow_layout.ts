@@ -1,14 +1,12 @@
 /**
- * How one workflow state lies in KV: its keys, its header format (parsed in one place), and how a DAG
+ * How one workflow state lies in KV: its keys, its header format (parsed here only), and how a DAG
  * too large for one KV value is split into chunks and joined again. Private to the cache.
  *
  * The header `["workflow", id]` holds the metadata, the exact expiry `expiresAt` and the DAG itself
  * when it fits one value (64 KiB). A larger DAG keeps its fields beside `tasks` in the header and its
  * tasks in up to {@linkcode MAX_CHUNKS} chunks `["workflow_chunk", id, i]`, each holding whole tasks
- * (or, for one task larger than a chunk, a piece of its JSON text). Header and chunks carry the same
- * `writeId`. Values are stored as structured data, so a read costs what KV's own decoding costs.
- *
- * Header plus chunks are at most 10 keys: one `getMany`, which reads one consistent snapshot.
+ * (or, for one task larger than a chunk, a piece of its JSON text); chunks carry the header's
+ * `writeId`. Header plus chunks are at most 10 keys: one `getMany`, one consistent snapshot.
  *
  * @module
  */
@@ -18,26 +16,21 @@ import { CacheError } from "./cache_error.ts";
 import type { KvEntryMaybe, KvKey } from "./kv_client.ts";
 import type { WorkflowDag, WorkflowTask } from "./workflow_dag.ts";
 
-/** Namespace of workflow state headers: `["workflow", id]`. */
 export const WORKFLOW_NAMESPACE = "workflow";
-/** Namespace of the chunks of large workflow states: `["workflow_chunk", id, index]`. */
 export const WORKFLOW_CHUNK_NAMESPACE = "workflow_chunk";
 /** The longest accepted workflow id, in UTF-8 bytes (KV keys are limited to 2 KiB). */
-export const MAX_WORKFLOW_ID_BYTES = 256;
+const MAX_WORKFLOW_ID_BYTES = 256;
 /** The most chunks of one state: with its header, the 10 keys one `getMany` may read. */
 export const MAX_CHUNKS = 9;
 /** KV's limit on one value, in bytes of its V8 serialization. */
-export const MAX_VALUE_BYTES = 65_536;
-/** The longest intent, in UTF-16 code units. */
-export const MAX_INTENT_LENGTH = 16_384;
-
+const MAX_VALUE_BYTES = 65_536;
 /** Room for the header's own fields (names, `writeId`, numbers, tags), measured at about 150 bytes. */
 const HEADER_FIELDS_BYTES = 512;
 /** Room for a chunk's own fields beside its tasks. */
 const CHUNK_FIELDS_BYTES = 256;
 /** UTF-16 units of task JSON per text chunk: at 2 bytes each, one value with room to spare. */
 const TEXT_PIECE_UNITS = 32_000;
-/** The format of headers written by this code. */
+/** The header format this code writes and reads. */
 const FORMAT = 2;
 
 /** The value at `["workflow", id]`. */
@@ -54,11 +47,11 @@ export interface WorkflowHeader {
 }
 
 /** The value at `["workflow_chunk", id, index]`: whole tasks, or a piece of one task's JSON text. */
-export type WorkflowChunk =
+type WorkflowChunk =
   | { writeId: string; tasks: WorkflowTask[] }
   | { writeId: string; text: string; last: boolean };
 
-/** The header of one workflow id as a read finds it: the one union every operation decides on. */
+/** The header of one id as a read finds it: the one union every operation decides on. */
 export type FoundHeader =
   | { readonly kind: "absent"; readonly versionstamp: null }
   | { readonly kind: "header"; readonly versionstamp: string; readonly header: WorkflowHeader }
@@ -70,15 +63,15 @@ export type FoundHeader =
     readonly error: CacheError;
   };
 
+/** What one write puts into KV. */
+export interface WorkflowLayout {
+  header: WorkflowHeader;
+  chunks: WorkflowChunk[];
+}
+
 const utf8 = new TextEncoder();
 
-/**
- * Checks that `id` can name a workflow: a non-empty, well-formed string of at most
- * {@linkcode MAX_WORKFLOW_ID_BYTES} UTF-8 bytes.
- *
- * @throws {TypeError} When `id` is not a string.
- * @throws {RangeError} When it is empty, too long, or holds a lone surrogate.
- */
+/** Checks that `id` is a non-empty, well-formed string of at most 256 UTF-8 bytes, else throws. */
 export function assertWorkflowId(action: string, id: unknown): asserts id is string {
   if (typeof id !== "string") {
     throw new TypeError(
@@ -101,7 +94,6 @@ export function assertWorkflowId(action: string, id: unknown): asserts id is str
   }
 }
 
-/** `["workflow", id]`. */
 export function workflowKey(id: string): KvKey {
   return [WORKFLOW_NAMESPACE, id];
 }
@@ -112,41 +104,29 @@ export function chunkKeys(id: string): KvKey[] {
 }
 
 /**
- * Classifies a raw header entry. An entry this code cannot read keeps its versionstamp, so a write can
- * still replace or delete it under the usual check, and its expiry when it has a numeric `expiresAt`
+ * Classifies a raw header entry. An unreadable entry keeps its versionstamp, so a write can still
+ * replace or delete it under the usual check, and its expiry when it has a numeric `expiresAt`
  * (every format this cache ever wrote had one; the historical `{ dag, intent }` did not).
  */
-export function findHeader(entry: KvEntryMaybe<unknown>): FoundHeader {
-  const { versionstamp, value, key } = entry;
+export function findHeader({ versionstamp, value, key }: KvEntryMaybe<unknown>): FoundHeader {
   if (versionstamp === null) return { kind: "absent", versionstamp };
-  const header = value as Partial<WorkflowHeader> | null;
+  const header = (typeof value === "object" && value !== null ? value : {}) as Partial<
+    WorkflowHeader
+  >;
+  const { chunkCount, dag } = header;
   if (
-    typeof header === "object" && header !== null && header.format === FORMAT &&
-    typeof header.writeId === "string" && Number.isFinite(header.expiresAt) &&
-    Number.isFinite(header.createdAt) &&
+    header.format === FORMAT && typeof header.writeId === "string" &&
+    Number.isFinite(header.expiresAt) && Number.isFinite(header.createdAt) &&
     (header.intent === null || typeof header.intent === "string") &&
-    Number.isInteger(header.chunkCount) && header.chunkCount! >= 0 &&
-    header.chunkCount! <= MAX_CHUNKS && typeof header.dag === "object" && header.dag !== null &&
-    Array.isArray(header.dag.tasks)
+    Number.isInteger(chunkCount) && chunkCount! >= 0 && chunkCount! <= MAX_CHUNKS &&
+    typeof dag === "object" && dag !== null && Array.isArray(dag.tasks)
   ) {
     return { kind: "header", versionstamp, header: header as WorkflowHeader };
   }
-  const expiresAt = typeof header === "object" && header !== null &&
-      typeof header.expiresAt === "number" && Number.isFinite(header.expiresAt)
-    ? header.expiresAt
-    : null;
+  const expiresAt = Number.isFinite(header.expiresAt) ? header.expiresAt! : null;
   const error = corrupt(key, `does not hold a workflow state header of format ${FORMAT}`);
   return { kind: "unreadable", versionstamp, expiresAt, error };
 }
-
-/** What one write puts into KV. */
-export interface WorkflowLayout {
-  header: WorkflowHeader;
-  chunks: WorkflowChunk[];
-}
-
-/** The fields of a write besides the DAG. */
-export type WriteFields = Pick<WorkflowHeader, "expiresAt" | "createdAt" | "intent">;
 
 /**
  * Lays out one write of `dag`. `sizeBound` is an upper bound of the DAG's serialized size (from
@@ -159,16 +139,14 @@ export function layOut(
   action: string,
   id: string,
   dag: WorkflowDag,
-  fields: WriteFields,
+  fields: Pick<WorkflowHeader, "expiresAt" | "createdAt" | "intent">,
   sizeBound: number,
 ): WorkflowLayout {
   const writeId = crypto.randomUUID();
   const headerBytes = HEADER_FIELDS_BYTES + 2 * (fields.intent?.length ?? 0);
   const header: WorkflowHeader = { format: FORMAT, writeId, ...fields, chunkCount: 0, dag };
-  if (headerBytes + sizeBound <= MAX_VALUE_BYTES) return { header, chunks: [] };
-  const dagBytes = serialize(dag).length;
-  if (headerBytes + dagBytes <= MAX_VALUE_BYTES) return { header, chunks: [] };
-
+  const fits = (bytes: number) => headerBytes + bytes <= MAX_VALUE_BYTES;
+  if (fits(sizeBound) || fits(serialize(dag).length)) return { header, chunks: [] };
   const { tasks, ...rest } = dag;
   header.dag = { ...rest, tasks: [] };
   const chunks: WorkflowChunk[] = [];
@@ -185,18 +163,17 @@ export function layOut(
         const piece = text.slice(offset, offset + TEXT_PIECE_UNITS);
         chunks.push({ writeId, text: piece, last: offset + TEXT_PIECE_UNITS >= text.length });
       }
-      continue;
+    } else {
+      if (open === null || openBytes + taskBytes > MAX_VALUE_BYTES) {
+        chunks.push(open = { writeId, tasks: [] });
+        openBytes = CHUNK_FIELDS_BYTES;
+      }
+      open.tasks.push(task);
+      openBytes += taskBytes;
     }
-    if (open === null || openBytes + taskBytes > MAX_VALUE_BYTES) {
-      open = { writeId, tasks: [] };
-      openBytes = CHUNK_FIELDS_BYTES;
-      chunks.push(open);
-    }
-    open.tasks.push(task);
-    openBytes += taskBytes;
   }
   const limitBytes = (MAX_CHUNKS + 1) * MAX_VALUE_BYTES;
-  if (headerBytes + serialize(header.dag).length > MAX_VALUE_BYTES || chunks.length > MAX_CHUNKS) {
+  if (!fits(serialize(header.dag).length) || chunks.length > MAX_CHUNKS) {
     throw new CacheError(
       "WORKFLOW_STATE_TOO_LARGE",
       `Cannot ${action} ${
@@ -210,7 +187,7 @@ export function layOut(
 }
 
 /**
- * The DAG of `header`, joined from its chunk entries (read in the same snapshot as the header).
+ * The DAG of `header`, joined from its chunk entries, read in the same snapshot as the header.
  *
  * @throws {CacheError} `CACHE_ENTRY_CORRUPT` when a chunk is missing or from another write: within
  * one snapshot that is damage, not a race.
@@ -224,11 +201,10 @@ export function joinChunks(
   const tasks: WorkflowTask[] = [];
   let text = "";
   for (let index = 0; index < header.chunkCount; index++) {
-    const chunk = entries[index]?.value as
-      | { writeId?: unknown; tasks?: unknown; text?: unknown; last?: unknown }
-      | null;
-    const ofThisWrite = typeof chunk === "object" && chunk !== null &&
-      chunk.writeId === header.writeId;
+    const chunk = (entries[index]?.value ?? {}) as Partial<
+      { writeId: unknown; tasks: unknown; text: unknown; last: unknown }
+    >;
+    const ofThisWrite = chunk.writeId === header.writeId;
     if (ofThisWrite && Array.isArray(chunk.tasks)) {
       tasks.push(...chunk.tasks as WorkflowTask[]);
     } else if (ofThisWrite && typeof chunk.text === "string") {

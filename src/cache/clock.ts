@@ -1,14 +1,10 @@
 /**
- * Injected time. Only {@linkcode systemClock} reads `Date.now()`; caches take a {@linkcode Clock}, so
- * tests drive expiry with a `FakeClock` (from `@pml/store/fixtures`) instead of sleeping.
- *
- * The module also holds the clock of the module-level cache functions ({@linkcode getClock}), which
- * tests replace with `installClock` and restore afterwards.
+ * Injected time: only {@linkcode systemClock} reads `Date.now()`. Also the shared clock of the
+ * module-level cache functions ({@linkcode getClock}). `FakeClock` and `installClock` are test
+ * support, shipped through `@pml/store/fixtures`.
  *
  * @module
  */
-
-import { type Override, OverrideStack } from "./_override.ts";
 
 /**
  * A source of the current time.
@@ -41,8 +37,7 @@ export interface Clock {
 export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
 
 /**
- * A clock that moves only when told to, and never backwards. Test support: import it from
- * `@pml/store/fixtures`.
+ * A clock that moves only when told to, and never backwards.
  *
  * @example Advancing past a deadline
  * ```ts
@@ -58,10 +53,7 @@ export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
 export class FakeClock implements Clock {
   #now: number;
 
-  /**
-   * @param startMs The initial time in epoch milliseconds (default `0`).
-   * @throws {RangeError} When `startMs` is not a finite number.
-   */
+  /** @throws {RangeError} When `startMs` (epoch milliseconds, default `0`) is not finite. */
   constructor(startMs = 0) {
     this.#now = finiteTime("create fake clock", "startMs", startMs);
   }
@@ -71,14 +63,9 @@ export class FakeClock implements Clock {
     return this.#now;
   }
 
-  /**
-   * Moves the clock to `timeMs`.
-   *
-   * @throws {RangeError} When `timeMs` is not finite or earlier than the current time.
-   */
+  /** Moves the clock to `timeMs`; a `RangeError` when it is not finite or earlier than now. */
   set(timeMs: number): void {
-    finiteTime("set fake clock", "timeMs", timeMs);
-    if (timeMs < this.#now) {
+    if (finiteTime("set fake clock", "timeMs", timeMs) < this.#now) {
       throw new RangeError(
         `Cannot set fake clock: time must not go backwards: current time is ${this.#now}, requested ${timeMs}`,
       );
@@ -86,28 +73,18 @@ export class FakeClock implements Clock {
     this.#now = timeMs;
   }
 
-  /**
-   * Moves the clock forward by `ms` milliseconds and returns the new time.
-   *
-   * @throws {RangeError} When `ms` is negative or not finite.
-   */
+  /** Moves the clock `ms` forward and returns the new time; a `RangeError` for a negative `ms`. */
   advance(ms: number): number {
     if (finiteTime("advance fake clock", "ms", ms) < 0) {
       throw new RangeError(
         `Cannot advance fake clock: time must not go backwards: expected ms >= 0, found ${ms}`,
       );
     }
-    this.#now += ms;
-    return this.#now;
+    return this.#now += ms;
   }
 }
 
-/**
- * Reads `clock`, refusing a time no expiry can be computed from (`NaN`, `Infinity`, not a number).
- * Private to the cache.
- *
- * @throws {RangeError} Naming the action and the value found; nothing has been written yet.
- */
+/** Reads `clock`; a `RangeError` for a time no expiry can be computed from. Private to the cache. */
 export function readClock(clock: Clock, action: string): number {
   return finiteTime(action, "clock.now()", clock.now());
 }
@@ -123,7 +100,27 @@ function finiteTime(action: string, name: string, value: unknown): number {
   return value;
 }
 
-const installedClocks = new OverrideStack<Clock>();
+/** A replacement of a shared value, undone (once, harmlessly again) by `restore()` or `using`. */
+export interface Override {
+  restore(): void;
+  [Symbol.dispose](): void;
+}
+
+/**
+ * Pushes `value` on `stack` (the newest wins) until restored; each override removes exactly its own
+ * entry, so they may be restored in any order. Private to the cache (`kv.ts` uses it too).
+ */
+export function pushOverride<T>(stack: { value: T }[], value: T): Override {
+  const entry = { value };
+  stack.push(entry);
+  const restore = () => {
+    const at = stack.indexOf(entry);
+    if (at !== -1) stack.splice(at, 1);
+  };
+  return { restore, [Symbol.dispose]: restore };
+}
+
+const installedClocks: { value: Clock }[] = [];
 
 /**
  * The clock of the module-level cache functions: the most recently installed one, else
@@ -138,12 +135,11 @@ const installedClocks = new OverrideStack<Clock>();
  * ```
  */
 export function getClock(): Clock {
-  return installedClocks.top() ?? systemClock;
+  return installedClocks.at(-1)?.value ?? systemClock;
 }
 
 /**
- * Makes `clock` the shared clock until the returned override is restored; overrides nest and may be
- * restored in any order. Test support: import it from `@pml/store/fixtures`.
+ * Makes `clock` the shared clock until the returned override is restored; overrides nest.
  *
  * @example Installing a fake clock for a block
  * ```ts
@@ -159,5 +155,5 @@ export function getClock(): Clock {
  * ```
  */
 export function installClock(clock: Clock): Override {
-  return installedClocks.push(clock);
+  return pushOverride(installedClocks, clock);
 }

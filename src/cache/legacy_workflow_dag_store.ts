@@ -1,9 +1,8 @@
 /**
- * The historical workflow DAG store API, kept so existing call sites work unchanged: the same
- * signatures, return shapes (`Date` fields, `null` for a miss) and error texts as the historical module
- * (`Workflow <id> not found` for an update of a missing workflow, now with the code
- * `WORKFLOW_STATE_NOT_FOUND`). It ran SQL against `workflow_dags` (dropped by migration 019); it now
- * delegates to the functions over the shared KV and clock, and ignores its first argument.
+ * The historical workflow DAG store API, with its signatures, return shapes (`Date` fields, `null`
+ * for a miss) and error texts (`Workflow <id> not found`, now with a `code`). It ran SQL against
+ * `workflow_dags` (dropped by migration 019); now it delegates to `shared_workflow_state.ts` and
+ * ignores its first argument, once the database handle.
  *
  * @deprecated Use `saveWorkflowState()` and the other functions of `shared_workflow_state.ts`.
  * @module
@@ -28,7 +27,6 @@ export type WorkflowDAGRecord = Omit<WorkflowStateRecord, "version">;
  * Saves a workflow DAG for one hour; an empty intent is stored as `null`.
  *
  * @deprecated Use `saveWorkflowState(workflowId, dag, intent)`.
- * @param _db Ignored (was the database handle).
  *
  * @example Saving and reading through the legacy API
  * ```ts
@@ -61,7 +59,6 @@ export async function saveWorkflowDAG(
  * The DAG of a live workflow, or `null`.
  *
  * @deprecated Use `getWorkflowState(workflowId)`.
- * @param _db Ignored (was the database handle).
  */
 export async function getWorkflowDAG(
   _db: unknown,
@@ -71,10 +68,9 @@ export async function getWorkflowDAG(
 }
 
 /**
- * The state of a live workflow with `created_at` and `expires_at` as `Date`s, or `null`.
+ * The state of a live workflow, or `null`.
  *
- * @deprecated Use `getWorkflowStateRecord(workflowId)`, which adds `version`.
- * @param _db Ignored (was the database handle).
+ * @deprecated Use `getWorkflowStateRecord(workflowId)`.
  */
 export async function getWorkflowDAGRecord(
   _db: unknown,
@@ -90,7 +86,6 @@ export async function getWorkflowDAGRecord(
  * Replaces the DAG of a live workflow and restarts its TTL.
  *
  * @deprecated Use `updateWorkflowState(workflowId, dag)`.
- * @param _db Ignored (was the database handle).
  * @throws {CacheError} `WORKFLOW_STATE_NOT_FOUND` with the historical message `Workflow <id> not found`.
  *
  * @example Updating a missing workflow fails as it always did
@@ -115,30 +110,27 @@ export async function updateWorkflowDAG(
 }
 
 /**
- * Deletes a workflow's state; deleting a missing one is harmless.
+ * Deletes a workflow's state, if any.
  *
- * @deprecated Use `deleteWorkflowState(workflowId)`, which reports whether it was live.
- * @param _db Ignored (was the database handle).
+ * @deprecated Use `deleteWorkflowState(workflowId)`.
  */
 export async function deleteWorkflowDAG(_db: unknown, workflowId: string): Promise<void> {
   await deleteWorkflowState(workflowId);
 }
 
 /**
- * Restarts the TTL of a live workflow; like the historical SQL `UPDATE`, a missing workflow is a no-op.
+ * Restarts the TTL of a live workflow; like the historical SQL `UPDATE`, a missing one is a no-op.
  *
- * @deprecated Use `refreshWorkflowState(workflowId)`, which reports whether the workflow was live.
- * @param _db Ignored (was the database handle).
+ * @deprecated Use `refreshWorkflowState(workflowId)`.
  */
 export async function extendWorkflowDAGExpiration(_db: unknown, workflowId: string): Promise<void> {
   await refreshWorkflowState(workflowId);
 }
 
 /**
- * Deletes every expired workflow state and returns how many.
+ * Deletes expired workflow states; returns how many.
  *
  * @deprecated Use `sweepExpiredWorkflowStates()`.
- * @param _db Ignored (was the database handle).
  */
 export async function cleanupExpiredDAGs(_db: unknown): Promise<number> {
   return await sweepExpiredWorkflowStates();

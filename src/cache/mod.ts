@@ -10,17 +10,15 @@ export type { KvClient, KvEntryMaybe, KvKey, KvKeyPart } from "./kv_client.ts";
 export { type Clock, getClock, systemClock } from "./clock.ts";
 export { closeKv, getKv } from "./kv.ts";
 export { CacheError, type CacheErrorCode, type CacheErrorDetails } from "./cache_error.ts";
-export {
-  assertWorkflowDag,
-  type DAGStructure,
-  type JsonObject,
-  type JsonPrimitive,
-  type JsonValue,
-  type WorkflowDag,
-  type WorkflowTask,
+export type {
+  DAGStructure,
+  JsonObject,
+  JsonPrimitive,
+  JsonValue,
+  WorkflowDag,
+  WorkflowTask,
 } from "./workflow_dag.ts";
 export {
-  MAX_TTL_MS,
   type UpdateWorkflowStateOptions,
   WORKFLOW_STATE_TTL_MS,
   type WorkflowDagUpdater,

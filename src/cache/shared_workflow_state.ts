@@ -1,8 +1,7 @@
 /**
- * The workflow state functions of the library: {@linkcode WorkflowStateCache} over the shared KV
- * ({@linkcode getKv}) and the shared clock ({@linkcode getClock}), with its default TTL and retry
- * budget. Each call picks up whatever KV and clock are installed at that moment, so tests replace them
- * with `createKvFixture()` (or `installKv` / `installClock`) from `@pml/store/fixtures`.
+ * The workflow state functions: {@linkcode WorkflowStateCache} with its defaults over the KV and the
+ * clock shared at the time of each call ({@linkcode getKv}, {@linkcode getClock}), which tests
+ * replace with `createKvFixture()` from `@pml/store/fixtures`.
  *
  * @module
  */
@@ -17,13 +16,12 @@ import {
   type WorkflowStateRecord,
 } from "./workflow_state_cache.ts";
 
-/** The cache over the shared KV and the shared clock, as the module-level functions use it. */
 async function sharedCache(): Promise<WorkflowStateCache> {
   return new WorkflowStateCache({ kv: await getKv(), clock: getClock() });
 }
 
 /**
- * Stores `dag` for `workflowId` in the shared KV for one hour; see {@linkcode WorkflowStateCache.save}.
+ * Stores `dag` for `workflowId` for one hour; see {@linkcode WorkflowStateCache.save}.
  *
  * @example Saving and reading back
  * ```ts
@@ -46,7 +44,7 @@ export async function saveWorkflowState(
 }
 
 /**
- * The DAG of `workflowId` from the shared KV, or `null` when none is live.
+ * The DAG of `workflowId`, or `null` when none is live; see {@linkcode WorkflowStateCache.get}.
  *
  * @example A miss is `null`
  * ```ts
@@ -63,7 +61,7 @@ export async function getWorkflowState(workflowId: string): Promise<WorkflowDag 
 }
 
 /**
- * The state of `workflowId` with `created_at`, `expires_at` and `version`, or `null` when none is live.
+ * The state of `workflowId` with its metadata, or `null`; see {@linkcode WorkflowStateCache.getRecord}.
  *
  * @example Reading the expiry
  * ```ts
@@ -84,11 +82,7 @@ export async function getWorkflowStateRecord(
 }
 
 /**
- * Changes the DAG of a live state in the shared KV and restarts its TTL; see
- * {@linkcode WorkflowStateCache.update}. A DAG replaces the stored one; an updater function or
- * `expectedVersion` makes it a read-modify-write.
- *
- * @throws {CacheError} `WORKFLOW_STATE_NOT_FOUND` (`Workflow <id> not found`), `WORKFLOW_STATE_CONFLICT`.
+ * Changes the DAG of a live state and restarts its TTL; see {@linkcode WorkflowStateCache.update}.
  *
  * @example Appending a task with an updater function, so concurrent appends are all kept
  * ```ts
@@ -106,22 +100,6 @@ export async function getWorkflowStateRecord(
  * await Promise.all([append("a"), append("b")]);
  * const ids = (await getWorkflowState("wf-1"))?.tasks.map((task) => task.id).sort();
  * assert.deepEqual(ids, ["a", "b"]);
- * ```
- *
- * @example Refusing to overwrite a version other than the one read
- * ```ts
- * import { getWorkflowStateRecord, saveWorkflowState, updateWorkflowState } from "@pml/store";
- * import { createKvFixture } from "@pml/store/fixtures";
- * import assert from "node:assert/strict";
- *
- * await using _fixture = await createKvFixture();
- * await saveWorkflowState("wf-1", { tasks: [] });
- * const read = await getWorkflowStateRecord("wf-1");
- * await updateWorkflowState("wf-1", { tasks: [], step: 1 }); // another writer
- * await assert.rejects(
- *   updateWorkflowState("wf-1", { tasks: [], step: 2 }, { expectedVersion: read?.version }),
- *   { code: "WORKFLOW_STATE_CONFLICT" },
- * );
  * ```
  */
 export async function updateWorkflowState(
@@ -169,7 +147,7 @@ export async function deleteWorkflowState(workflowId: string): Promise<boolean> 
 }
 
 /**
- * Deletes every expired or unreadable workflow state from the shared KV and returns how many.
+ * Deletes expired and unreadable states; returns how many. See {@linkcode WorkflowStateCache.sweepExpired}.
  *
  * @example Sweeping after expiry
  * ```ts

@@ -1,7 +1,5 @@
 /**
- * The workflow state cache at its historical path (named by story 11.0 and the issue tracker), for
- * imports written against it. Code in this repository imports `workflow_state_cache.ts` and
- * `shared_workflow_state.ts` directly; this file only re-exports.
+ * The cache at its historical kebab-case path, for imports written against it; only re-exports.
  *
  * @module
  */

@@ -1,13 +1,8 @@
 /**
- * Workflow state in Deno KV with a one-hour TTL: the DAG a paused workflow resumes from. It replaced the
- * `workflow_dags` table dropped by migration 019.
- *
- * Every operation is one method here. A write reads the state once, decides (beside its method) what
- * to write, and commits in one atomic KV operation checking the versionstamp of the header it read;
- * when another writer got there first it reads and decides again, up to `maxAttempts` times, in
- * {@linkcode WorkflowStateCache}'s one commit loop. `save` decides without reading, so it writes
- * without a check: it replaces whatever is there. A read takes the header and all chunks of the
- * version that header names from one consistent snapshot.
+ * Workflow state in Deno KV with a one-hour TTL: the DAG a paused workflow resumes from (once the
+ * `workflow_dags` table, dropped by migration 019). Each write decides, beside its method, what to
+ * write from one read, and the one commit loop (`#commit`) commits that atomically with a check on
+ * the versionstamp it read, reading and deciding again when another writer got there first.
  *
  * @module
  */
@@ -16,7 +11,6 @@ import { CacheError } from "./cache_error.ts";
 import { type Clock, readClock, systemClock } from "./clock.ts";
 import type { KvAtomicOperation, KvClient } from "./kv_client.ts";
 import { copyWorkflowDag, type WorkflowDag } from "./workflow_dag.ts";
-import { backoff, KV_BUSY_TIMEOUT_MS, retryWhileBusy } from "./_kv_retry.ts";
 import {
   assertWorkflowId,
   chunkKeys,
@@ -25,7 +19,6 @@ import {
   joinChunks,
   layOut,
   MAX_CHUNKS,
-  MAX_INTENT_LENGTH,
   WORKFLOW_CHUNK_NAMESPACE,
   WORKFLOW_NAMESPACE,
   type WorkflowHeader,
@@ -55,17 +48,19 @@ import {
  */
 export const WORKFLOW_STATE_TTL_MS = 3_600_000;
 
-/** The longest TTL accepted: 365 days (Deno KV refuses an `expireIn` that ends too far ahead). */
+/** The longest TTL accepted, 365 days: KV refuses an `expireIn` that ends further ahead. Private. */
 export const MAX_TTL_MS = 365 * 24 * WORKFLOW_STATE_TTL_MS;
-
 /** Tries per write: two processes hammering one id lose a check often (see the README's figures). */
 const DEFAULT_MAX_ATTEMPTS = 64;
+/** How long a KV call is retried, by default, while another process holds the database lock. */
+const KV_BUSY_TIMEOUT_MS = 10_000;
+/** A KV call that lost the SQLite lock to another process: contention, not a fault. */
+const BUSY_MESSAGE = /database is (locked|busy)/i;
+const MAX_INTENT_LENGTH = 16_384;
 
 /** A workflow state with its metadata (field names as in the historical `workflow_dags` table). */
 export interface WorkflowStateRecord {
-  /** The workflow id. */
   workflow_id: string;
-  /** The stored DAG. */
   dag: WorkflowDag;
   /** The intent given at save time; `null` when none or empty. */
   intent: string | null;
@@ -73,42 +68,32 @@ export interface WorkflowStateRecord {
   created_at: Date;
   /** When the state expires: TTL after the last save, update or refresh. */
   expires_at: Date;
-  /**
-   * The state's version (the KV versionstamp of its header), changed by every save, update and refresh.
-   * Pass it as `expectedVersion` to update the state only if nothing wrote it since.
-   */
+  /** The KV versionstamp of its header, changed by every write; see `expectedVersion`. */
   version: string;
 }
 
-/**
- * Computes the next DAG from the current one, for a read-modify-write update. It may be called several
- * times (once per attempt, each time with the DAG as it is then), so it should have no side effects.
- */
+/** The next DAG from the current one; called once per attempt, so it should have no side effects. */
 export type WorkflowDagUpdater = (current: WorkflowDag) => WorkflowDag | Promise<WorkflowDag>;
 
 /** Options of {@linkcode WorkflowStateCache.update} and `updateWorkflowState`. */
 export interface UpdateWorkflowStateOptions {
-  /**
-   * The version (see {@linkcode WorkflowStateRecord.version}) the update is based on. When the state has
-   * another version, the update fails at once with `WORKFLOW_STATE_CONFLICT` and writes nothing.
-   */
+  /** The version the update is based on; any other fails at once with `WORKFLOW_STATE_CONFLICT`. */
   expectedVersion?: string;
 }
 
 /** Options of the {@linkcode WorkflowStateCache} constructor. */
 export interface WorkflowStateCacheOptions {
-  /** The store. */
   kv: KvClient;
-  /** The time source deciding expiry (default {@linkcode systemClock}). */
+  /** Decides expiry (default {@linkcode systemClock}). */
   clock?: Clock;
-  /** Lifetime of a state after each write (default one hour, at most {@linkcode MAX_TTL_MS}). */
+  /**
+   * Lifetime of a state after each write, an integer from 1 to 31,536,000,000 ms (365 days: KV
+   * refuses an `expireIn` that ends further ahead). Default {@linkcode WORKFLOW_STATE_TTL_MS}.
+   */
   ttlMs?: number;
   /** Tries per write before `WORKFLOW_STATE_CONFLICT` (default 64). */
   maxAttempts?: number;
-  /**
-   * How long one KV call is retried while another process holds the database lock, before
-   * `KV_BUSY` (default 10,000 ms).
-   */
+  /** How long one KV call is retried while the database is locked, before `KV_BUSY` (default 10 s). */
   busyTimeoutMs?: number;
 }
 
@@ -116,7 +101,6 @@ export interface WorkflowStateCacheOptions {
 interface Current {
   found: FoundHeader;
   now: number;
-  /** The DAG of a live header, when the read asked for it. */
   dag: WorkflowDag | null;
 }
 
@@ -135,10 +119,9 @@ type Decision<T> = { result: T; write?: WorkflowLayout | "delete" };
  *
  * const kv = await Deno.openKv(":memory:");
  * const cache = new WorkflowStateCache({ kv, clock: new FakeClock(1_000) });
- * const dag = { tasks: [{ id: "a", tool: "fs:read", arguments: { path: "x" }, dependsOn: [] }] };
- * await cache.save("wf-1", dag, "read x");
+ * await cache.save("wf-1", { tasks: [] }, "plan");
  * const record = await cache.getRecord("wf-1");
- * assert.equal(record?.intent, "read x");
+ * assert.equal(record?.intent, "plan");
  * assert.equal(record?.expires_at.getTime(), 1_000 + 3_600_000);
  * assert.equal(await cache.delete("wf-1"), true);
  * assert.equal(await cache.get("wf-1"), null);
@@ -154,31 +137,19 @@ export class WorkflowStateCache {
   readonly #clock: Clock;
   readonly #busyTimeoutMs: number;
 
-  /**
-   * @param options The store, clock, TTL and retry budget.
-   * @throws {RangeError} When `ttlMs` is not an integer from 1 to {@linkcode MAX_TTL_MS}, or
-   * `maxAttempts` or `busyTimeoutMs` is not a positive integer.
-   */
+  /** @throws {RangeError} When an option is not an integer in its range; see the options. */
   constructor(options: WorkflowStateCacheOptions) {
-    this.ttlMs = integerOption("ttlMs", options.ttlMs ?? WORKFLOW_STATE_TTL_MS, MAX_TTL_MS);
-    this.maxAttempts = integerOption(
-      "maxAttempts",
-      options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      Number.MAX_SAFE_INTEGER,
-    );
-    this.#busyTimeoutMs = integerOption(
-      "busyTimeoutMs",
-      options.busyTimeoutMs ?? KV_BUSY_TIMEOUT_MS,
-      Number.MAX_SAFE_INTEGER,
-    );
+    const { ttlMs, maxAttempts, busyTimeoutMs } = options;
+    this.ttlMs = integerOption("ttlMs", ttlMs ?? WORKFLOW_STATE_TTL_MS, MAX_TTL_MS);
+    this.maxAttempts = integerOption("maxAttempts", maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.#busyTimeoutMs = integerOption("busyTimeoutMs", busyTimeoutMs ?? KV_BUSY_TIMEOUT_MS);
     this.#kv = options.kv;
     this.#clock = options.clock ?? systemClock;
   }
 
   /**
-   * Stores `dag` (and `intent`; an empty intent is stored as `null`) for `workflowId`, replacing any
-   * previous state, even one this code cannot read, with a fresh `created_at` and TTL. It does not read
-   * first: the header and every chunk slot are written or deleted in one atomic operation.
+   * Stores `dag` (and `intent`; empty is stored as `null`) for `workflowId` with a fresh `created_at`
+   * and TTL, replacing any previous state, even an unreadable one, without reading it first.
    *
    * @throws {TypeError | RangeError} For a bad id, DAG, intent or clock time; nothing is written.
    * @throws {CacheError} `WORKFLOW_STATE_TOO_LARGE` before anything is written; `KV_BUSY`.
@@ -194,11 +165,7 @@ export class WorkflowStateCache {
     await this.#retry(action, () => operation.commit());
   }
 
-  /**
-   * The DAG of `workflowId`, or `null` when none is live.
-   *
-   * @throws {CacheError} `CACHE_ENTRY_CORRUPT` when the stored state cannot be read; `KV_BUSY`.
-   */
+  /** The DAG of `workflowId`, or `null` when none is live; throws as `getRecord()` does. */
   async get(workflowId: string): Promise<WorkflowDag | null> {
     return (await this.getRecord(workflowId))?.dag ?? null;
   }
@@ -206,7 +173,7 @@ export class WorkflowStateCache {
   /**
    * The state of `workflowId` with its metadata and version, or `null` when none is live.
    *
-   * @throws {CacheError} `CACHE_ENTRY_CORRUPT` when the stored state cannot be read; `KV_BUSY`.
+   * @throws {CacheError} `CACHE_ENTRY_CORRUPT` for an unreadable, unexpired entry; `KV_BUSY`.
    */
   async getRecord(workflowId: string): Promise<WorkflowStateRecord | null> {
     const action = "read workflow state";
@@ -225,19 +192,16 @@ export class WorkflowStateCache {
   }
 
   /**
-   * Changes the DAG of a live workflow state and restarts its TTL; intent and `created_at` are kept.
+   * Changes the DAG of a live state and restarts its TTL, keeping intent and `created_at`. A DAG as
+   * `next` replaces the stored one; a function gets the current DAG and returns the next one, and is
+   * called again on the new DAG when another write lands in between, so no update is lost. With
+   * `expectedVersion` only that version is updated.
    *
-   * - `next` a DAG replaces the stored one (last writer wins, atomically).
-   * - `next` a function gets the current DAG and returns the next one; when another write lands
-   *   between that read and this write, it is called again on the new DAG, so no update is lost.
-   * - `options.expectedVersion` applies the update only to that version; any other fails at once.
-   *
-   * @throws {CacheError} `WORKFLOW_STATE_NOT_FOUND` (message `Workflow <id> not found`, as the historical
-   * module) when no live state has this id; `WORKFLOW_STATE_CONFLICT` for another version than
-   * `expectedVersion` or when concurrent writers won every attempt; `WORKFLOW_STATE_TOO_LARGE`;
-   * `CACHE_ENTRY_CORRUPT`; `KV_BUSY`. Nothing is written by a failed call.
-   * @throws {TypeError | RangeError} For a bad id, DAG (given or returned by `next`), version or clock
-   * time; nothing is written.
+   * @throws {CacheError} `WORKFLOW_STATE_NOT_FOUND` (message `Workflow <id> not found`, as the
+   * historical module); `WORKFLOW_STATE_CONFLICT` for another version than `expectedVersion` or when
+   * concurrent writers won every attempt; `WORKFLOW_STATE_TOO_LARGE`; `CACHE_ENTRY_CORRUPT`;
+   * `KV_BUSY`. A failed call writes nothing.
+   * @throws {TypeError | RangeError} For a bad id, DAG (given or returned by `next`), version or clock.
    */
   async update(
     workflowId: string,
@@ -276,17 +240,17 @@ export class WorkflowStateCache {
       const size = given === null ? { bound: 0 } : givenSize;
       const dag = given ??
         copyWorkflowDag(await (next as WorkflowDagUpdater)(current.dag!), action, size);
-      const fields = { ...this.#times(action), intent: header.intent, createdAt: header.createdAt };
-      return { result: undefined, write: layOut(action, workflowId, dag, fields, size.bound) };
+      return {
+        result: undefined,
+        write: this.#rewrite(action, workflowId, header, dag, size.bound),
+      };
     });
   }
 
   /**
-   * Restarts the TTL of a live workflow state without changing it.
+   * Restarts the TTL of a live state without changing it; `false` when none is live.
    *
-   * @returns `false` when no live state has this id.
-   * @throws {CacheError} `CACHE_ENTRY_CORRUPT` when the stored state cannot be read;
-   * `WORKFLOW_STATE_CONFLICT`; `KV_BUSY`.
+   * @throws {CacheError} `CACHE_ENTRY_CORRUPT`; `WORKFLOW_STATE_CONFLICT`; `KV_BUSY`.
    */
   async refresh(workflowId: string): Promise<boolean> {
     const action = "refresh workflow state";
@@ -294,17 +258,16 @@ export class WorkflowStateCache {
     return await this.#commit(action, workflowId, true, (current) => {
       const header = live(current);
       if (header === null) return { result: false };
-      const fields = { ...this.#times(action), intent: header.intent, createdAt: header.createdAt };
-      const write = layOut(action, workflowId, current.dag!, fields, Number.POSITIVE_INFINITY);
+      const write = this.#rewrite(action, workflowId, header, current.dag!, Infinity);
       return { result: true, write };
     });
   }
 
   /**
-   * Deletes the state of `workflowId`, chunks included; an entry this code cannot read is deleted too.
+   * Deletes the state of `workflowId`, chunks and unreadable entries included. Returns whether a live
+   * state, or an unreadable one `get()` would report as corrupt, was deleted (an expired leftover is
+   * removed too, but reports `false`).
    *
-   * @returns Whether a live state, or an unreadable entry that `get()` would have reported as corrupt,
-   * was deleted (an expired leftover is removed too, but reports `false`).
    * @throws {CacheError} `WORKFLOW_STATE_CONFLICT`; `KV_BUSY`.
    */
   async delete(workflowId: string): Promise<boolean> {
@@ -318,10 +281,8 @@ export class WorkflowStateCache {
   }
 
   /**
-   * Deletes every expired workflow state (chunks included) and every unreadable entry under
-   * `["workflow"]`, and returns how many; then deletes, without counting them, chunks that belong to
-   * no live state. Each deletion checks the versionstamps it read, so a state written meanwhile
-   * survives.
+   * Deletes every expired or unreadable state and returns how many, then (uncounted) chunks of no
+   * live state. Each deletion checks what it read, so a state written meanwhile survives.
    *
    * @throws {CacheError} `KV_BUSY`.
    */
@@ -342,25 +303,21 @@ export class WorkflowStateCache {
     const headers = new Map<string, Current>();
     for (const chunk of await this.#list(action, WORKFLOW_CHUNK_NAMESPACE)) {
       const [, id, index] = chunk.key;
-      if (typeof id === "string" && typeof index === "number") {
-        const current = headers.get(id) ?? await this.#read(action, id, false);
-        headers.set(id, current);
-        const header = liveHeader(current.found, current.now);
-        const writeId = (chunk.value as { writeId?: unknown } | null)?.writeId;
-        if (header !== null && header.writeId === writeId && index < header.chunkCount) continue;
-        const operation = this.#kv.atomic().check(chunk)
-          .check({ key: workflowKey(id), versionstamp: current.found.versionstamp })
-          .delete(chunk.key);
-        await this.#retry(action, () => operation.commit());
-      }
+      if (typeof id !== "string" || typeof index !== "number") continue;
+      const current = headers.get(id) ?? await this.#read(action, id, false);
+      headers.set(id, current);
+      const header = liveHeader(current.found, current.now);
+      const writeId = (chunk.value as { writeId?: unknown } | null)?.writeId;
+      if (header !== null && header.writeId === writeId && index < header.chunkCount) continue;
+      const operation = this.#kv.atomic().check(chunk)
+        .check({ key: workflowKey(id), versionstamp: current.found.versionstamp })
+        .delete(chunk.key);
+      await this.#retry(action, () => operation.commit());
     }
     return removed;
   }
 
-  /**
-   * The one commit loop: read, let `decide` choose, commit with a check on the header's versionstamp;
-   * on a lost check, back off and go again.
-   */
+  /** The one commit loop: read, `decide`, commit checking the header read; on a lost check, again. */
   async #commit<T>(
     action: string,
     workflowId: string,
@@ -387,8 +344,8 @@ export class WorkflowStateCache {
   }
 
   /**
-   * The one read path. The header alone for an inline state; for a chunked live one, the header again
-   * with every chunk slot in one `getMany`, so the chunks are those of the header that snapshot holds.
+   * The one read path: the header alone for an inline state; for a chunked live one, the header
+   * again with every chunk slot in one `getMany`, so the chunks are those of the header it returns.
    */
   async #read(action: string, workflowId: string, withDag: boolean): Promise<Current> {
     const key = workflowKey(workflowId);
@@ -397,32 +354,31 @@ export class WorkflowStateCache {
     let header = liveHeader(found, now);
     if (!withDag || header === null) return { found, now, dag: null };
     if (header.chunkCount === 0) return { found, now, dag: header.dag };
-    const snapshot = await this.#retry(
-      action,
-      () => this.#kv.getMany([key, ...chunkKeys(workflowId)]),
-    );
-    found = findHeader(snapshot[0]!);
+    const keys = [key, ...chunkKeys(workflowId)];
+    const [first, ...chunks] = await this.#retry(action, () => this.#kv.getMany(keys));
+    found = findHeader(first!);
     header = liveHeader(found, now);
-    const dag = header === null ? null : joinChunks(workflowId, header, snapshot.slice(1));
-    return { found, now, dag };
+    return { found, now, dag: header === null ? null : joinChunks(workflowId, header, chunks) };
   }
 
   /** Adds a write (header, chunks, and deletion of the unused chunk slots) or a deletion. */
   #stage(operation: KvAtomicOperation, id: string, write: WorkflowLayout | "delete") {
     const slots = chunkKeys(id);
-    if (write === "delete") {
-      operation.delete(workflowKey(id));
-      for (const key of slots) operation.delete(key);
-      return operation;
-    }
-    const expireIn = this.ttlMs; // A hint for KV's clean-up; expiry is decided by `expiresAt`.
-    operation.set(workflowKey(id), write.header, { expireIn });
+    const expireIn = this.ttlMs; // Only a hint for KV's clean-up; `expiresAt` decides expiry.
+    if (write === "delete") operation.delete(workflowKey(id));
+    else operation.set(workflowKey(id), write.header, { expireIn });
     for (let index = 0; index < MAX_CHUNKS; index++) {
-      const chunk = write.chunks[index];
+      const chunk = write === "delete" ? undefined : write.chunks[index];
       if (chunk === undefined) operation.delete(slots[index]!);
       else operation.set(slots[index]!, chunk, { expireIn });
     }
     return operation;
+  }
+
+  /** The layout of `dag` written now over a live `header`, keeping its intent and `created_at`. */
+  #rewrite(action: string, id: string, header: WorkflowHeader, dag: WorkflowDag, bound: number) {
+    const fields = { ...this.#times(action), intent: header.intent, createdAt: header.createdAt };
+    return layOut(action, id, dag, fields, bound);
   }
 
   /** `createdAt` and `expiresAt` of a write made now. */
@@ -431,13 +387,35 @@ export class WorkflowStateCache {
     return { createdAt: now, expiresAt: now + this.ttlMs };
   }
 
-  #retry<T>(action: string, call: () => Promise<T>): Promise<T> {
-    return retryWhileBusy(action, call, this.#busyTimeoutMs);
+  /** Runs `call`, again while another process holds the KV lock, up to `busyTimeoutMs`; then `KV_BUSY`. */
+  async #retry<T>(action: string, call: () => Promise<T>): Promise<T> {
+    const deadline = performance.now() + this.#busyTimeoutMs;
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!(error instanceof Error) || !BUSY_MESSAGE.test(error.message)) throw error;
+        if (performance.now() >= deadline) {
+          throw new CacheError(
+            "KV_BUSY",
+            `Cannot ${action}: the KV database stayed locked by another process for ${this.#busyTimeoutMs} ms (${attempt} attempts); retry later or give each process its own PML_KV_PATH`,
+            { attempts: attempt, cause: error },
+          );
+        }
+        await backoff(attempt);
+      }
+    }
   }
 
   async #list(action: string, namespace: string) {
     return await this.#retry(action, () => Array.fromAsync(this.#kv.list({ prefix: [namespace] })));
   }
+}
+
+/** Sleeps a random time below `2^attempt` ms, capped at 50 ms, so contenders spread out. */
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(2 ** attempt, 50);
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -455,7 +433,7 @@ function liveHeader(found: FoundHeader, now: number): WorkflowHeader | null {
   return found.kind === "header" && now < found.header.expiresAt ? found.header : null;
 }
 
-function integerOption(name: string, value: number, max: number): number {
+function integerOption(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isSafeInteger(value) || value <= 0 || value > max) {
     throw new RangeError(
       `Cannot create workflow state cache: expected '${name}' to be an integer from 1 to ${max}, found ${

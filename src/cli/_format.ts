@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { MigrationResult } from "../db/migrator.ts";
+import type { MigrationResult } from "../db/migration.ts";
 import type { StatusResult } from "../db/migration_status.ts";
 
 /** One line for a migration that was applied, rolled back or failed. */

@@ -7,8 +7,12 @@
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import type { DbClient } from "../db/db_client.ts";
-import { MEMORY_PATH, openDatabase } from "../db/pglite_client.ts";
-import { migrate, type MigrationResult, rollback } from "../db/migrator.ts";
+import { MEMORY_PATH, openPglite } from "../db/pglite_client.ts";
+import { serveDatabase } from "../db/serve_database.ts";
+import { openDatabase } from "../db/open_database.ts";
+import { describePostgresUrl, isPostgresUrl } from "../db/postgres_client.ts";
+import { migrate, rollback } from "../db/migrator.ts";
+import type { MigrationResult } from "../db/migration.ts";
 import { status, verify } from "../db/migration_status.ts";
 import { formatSchemaSnapshot, readSchemaSnapshot } from "../db/schema_snapshot.ts";
 import { countLiveWorkflowDags, moveWorkflowDagsToKv } from "../db/move_workflow_dags.ts";
@@ -25,6 +29,8 @@ export interface CliIo {
   env(name: string): string | undefined;
   /** The working directory, against which the default database path is resolved. */
   cwd: string;
+  /** Resolves when `serve` should stop (the process's SIGINT/SIGTERM); `serve` needs it. */
+  stopped?: Promise<void>;
 }
 
 /**
@@ -32,7 +38,7 @@ export interface CliIo {
  *
  * @example Usage
  * ```ts
- * import { DEFAULT_DB_DIR } from "@pml/store";
+ * import { DEFAULT_DB_DIR } from "./run_cli.ts";
  * import assert from "node:assert/strict";
  *
  * assert.match(DEFAULT_DB_DIR, /^\.pml[\\/]db$/);
@@ -57,9 +63,12 @@ Commands:
   rollback --to N  revert applied migrations above version N (0 reverts everything)
   schema           print the canonical schema (extensions, tables, columns, constraints, indexes,
                    triggers, sequences, views, functions, types)
+  serve [--port N] serve the embedded database over the PostgreSQL wire protocol on 127.0.0.1
+                   (default port 5432, 0 picks a free one) until interrupted, holding its lock
 
 Options:
-  --db PATH        data directory, or memory:// (default: $PML_DB_PATH, else ${DEFAULT_DB_DIR})
+  --db PATH        data directory, memory://, or a server postgres://user:pass@host:port/db
+                   (default: $PML_DB_PATH, else ${DEFAULT_DB_DIR})
   --wait           wait up to ${WAIT_MS / 1000} s for another process that has the database open,
                    instead of failing at once with DB_LOCKED
   -h, --help       show this help
@@ -68,7 +77,7 @@ Only migrate creates a database; the other commands refuse a path that holds non
 
 class UsageError extends Error {}
 
-const COMMANDS = ["migrate", "status", "verify", "rollback", "schema"] as const;
+const COMMANDS = ["migrate", "status", "verify", "rollback", "schema", "serve"] as const;
 type Command = (typeof COMMANDS)[number];
 
 /**
@@ -78,7 +87,7 @@ type Command = (typeof COMMANDS)[number];
  *
  * @example Migrating an in-memory database
  * ```ts
- * import { runCli } from "@pml/store";
+ * import { runCli } from "./run_cli.ts";
  * import assert from "node:assert/strict";
  *
  * const lines: string[] = [];
@@ -102,6 +111,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     io.err(USAGE);
     return EXIT_USAGE;
   }
+  if (parsed.command === "serve") return await serve(parsed, io);
   try {
     // Only `migrate` creates a database: the other commands on a mistyped path would otherwise report an
     // empty database that they had just created.
@@ -122,15 +132,16 @@ interface ParsedCommandLine {
   dbPath: string;
   wait: boolean;
   to?: number;
+  port?: number;
 }
 
-/** `--to -1` would read as an unknown flag `-1`: the value after `--to` is always its value. */
-function joinToValue(args: readonly string[]): string[] {
+/** `--to -1` would read as an unknown flag `-1`: the value after a flag that takes one is always its value. */
+function joinValues(args: readonly string[]): string[] {
   const joined: string[] = [];
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i] as string;
-    if (arg === "--to" && i + 1 < args.length) {
-      joined.push(`--to=${args[i + 1]}`);
+    if (VALUE_FLAGS.has(arg) && i + 1 < args.length) {
+      joined.push(`${arg}=${args[i + 1]}`);
       i += 1;
     } else {
       joined.push(arg);
@@ -139,12 +150,14 @@ function joinToValue(args: readonly string[]): string[] {
   return joined;
 }
 
+const VALUE_FLAGS = new Set(["--to", "--port", "--db"]);
+
 function parseCommandLine(args: readonly string[], io: CliIo): ParsedCommandLine {
-  let values: { db?: string; to?: string; help?: boolean; wait?: boolean };
+  let values: { db?: string; to?: string; help?: boolean; wait?: boolean; port?: string };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
-      args: joinToValue(args),
+      args: joinValues(args),
       allowPositionals: true,
       strict: true,
       options: {
@@ -152,6 +165,7 @@ function parseCommandLine(args: readonly string[], io: CliIo): ParsedCommandLine
         to: { type: "string" },
         help: { type: "boolean", short: "h" },
         wait: { type: "boolean" },
+        port: { type: "string" },
       },
     }));
   } catch (error) {
@@ -180,6 +194,20 @@ function parseCommandLine(args: readonly string[], io: CliIo): ParsedCommandLine
     );
   }
   const wait = values.wait ?? false;
+  if (values.port !== undefined && command !== "serve") {
+    throw new UsageError(`--port is only for serve, not ${command}`);
+  }
+  if (command === "serve") {
+    if (isPostgresUrl(dbPath)) {
+      throw new UsageError("serve serves an embedded database; --db is a server already");
+    }
+    const port = values.port ?? "5432";
+    if (!/^\d+$/.test(port) || Number(port) > 65535) {
+      throw new UsageError(`--port must be a port number 0–65535, found '${port}'`);
+    }
+    const path = dbPath === MEMORY_PATH ? dbPath : resolve(io.cwd, dbPath);
+    return { command, dbPath: path, wait, port: Number(port) };
+  }
   // URLs are passed through unresolved, so openDatabase() refuses them by name (DB_PATH_INVALID).
   const resolved = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(dbPath) ? dbPath : resolve(io.cwd, dbPath);
   if (values.to === undefined) return { command, dbPath: resolved, wait };
@@ -198,9 +226,10 @@ async function execute(
   const show = (result: MigrationResult) => io.out(formatResult(result));
   switch (command) {
     case "migrate": {
-      io.out(`Database: ${options.dbPath}`);
+      io.out(`Database: ${displayPath(options.dbPath)}`);
       await moveLiveWorkflowState(db, io);
-      const { results } = await migrate(db, undefined, { onResult: show });
+      const { results, error } = await migrate(db, { onResult: show, onWait: waiting(io) });
+      if (error !== undefined) throw error;
       const current = await status(db);
       io.out(
         results.length === 0
@@ -211,7 +240,7 @@ async function execute(
       return 0;
     }
     case "status":
-      io.out(`Database: ${options.dbPath}`);
+      io.out(`Database: ${displayPath(options.dbPath)}`);
       io.out(formatStatusTable(await status(db)));
       return 0;
     case "verify": {
@@ -224,7 +253,12 @@ async function execute(
       return 1;
     }
     case "rollback": {
-      const { results } = await rollback(db, options.to as number, undefined, { onResult: show });
+      const { results, error } = await rollback(db, {
+        to: options.to as number,
+        onResult: show,
+        onWait: waiting(io),
+      });
+      if (error !== undefined) throw error;
       const current = await status(db);
       io.out(
         `Rolled back ${results.length} migration(s); now at version ${current.currentVersion}.`,
@@ -235,6 +269,8 @@ async function execute(
     case "schema":
       io.out(formatSchemaSnapshot(await readSchemaSnapshot(db)).trimEnd());
       return 0;
+    case "serve":
+      throw new Error("serve is run by serve(), not execute()");
   }
 }
 
@@ -253,6 +289,42 @@ async function moveLiveWorkflowState(db: DbClient, io: CliIo): Promise<void> {
   } finally {
     await closeKv();
   }
+}
+
+/** `serve`: the embedded database on 127.0.0.1 until `io.stopped` resolves, its lock held throughout. */
+async function serve(parsed: ParsedCommandLine, io: CliIo): Promise<number> {
+  if (io.stopped === undefined) throw new Error("serve needs io.stopped");
+  try {
+    await using pg = await openPglite(parsed.dbPath, {
+      create: parsed.dbPath === MEMORY_PATH,
+      lockTimeoutMs: parsed.wait ? WAIT_MS : 0,
+    });
+    const server = await serveDatabase(pg, { port: parsed.port ?? 5432 });
+    try {
+      io.out(`Serving ${parsed.dbPath} at ${server.url} until interrupted (Ctrl-C).`);
+      io.out(`  psql "${server.url}"`);
+      await io.stopped;
+    } finally {
+      await server.close();
+    }
+    io.out("Stopped.");
+    return 0;
+  } catch (error) {
+    io.err(`error: ${oneLine(error)}`);
+    return 1;
+  }
+}
+
+/** A server URL is shown without its password. */
+function displayPath(path: string): string {
+  return isPostgresUrl(path) ? `PostgreSQL at ${describePostgresUrl(path)}` : path;
+}
+
+function waiting(io: CliIo): (holder: { pid: number | null }) => void {
+  return ({ pid }) =>
+    io.err(
+      `waiting for another migrator${pid === null ? "" : ` (pid ${pid})`} to finish (up to 60 s) …`,
+    );
 }
 
 /** One line for any failure, prefixed with its stable code when it has one: `[DB_LOCKED] Cannot …`. */

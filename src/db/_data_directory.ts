@@ -1,7 +1,8 @@
 /**
  * Opening a data directory safely: the path is checked before PGlite touches it, the directory is locked
  * (one writer, see `data_directory_lock.ts`), and a new cluster is initialised in a sibling directory and
- * renamed into place in one step, so a crash at any moment leaves either no database or a whole one.
+ * renamed into place in one step, so a crash at any moment leaves either no database or a whole one. The
+ * new cluster is unpacked from the template cache (`_template_cache.ts`) when it is on.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { vector } from "@electric-sql/pglite-pgvector";
 import { basename, dirname, join, resolve } from "node:path";
 import { DbError } from "./errors.ts";
 import { type DataDirectoryLock, lockDataDirectory } from "./data_directory_lock.ts";
+import { clusterArchive, unpackCluster } from "./_template_cache.ts";
 
 /** The PostgreSQL major version of the bundled PGlite, as it writes it in `PG_VERSION`. */
 export const PG_MAJOR_VERSION = "18";
@@ -222,8 +224,13 @@ async function initialise(directory: string): Promise<void> {
     `${initPrefix(directory)}${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
   );
   try {
-    const pg = await PGlite.create(staging, { extensions: { vector } });
-    await pg.close();
+    const template = await clusterArchive();
+    if (template === null) {
+      const pg = await PGlite.create(staging, { extensions: { vector } });
+      await pg.close();
+    } else {
+      await unpackCluster(template, staging);
+    }
     // rename(2) replaces an empty directory in one step: before it there is no database, after it a whole one.
     await Deno.rename(staging, directory);
   } catch (cause) {

@@ -5,8 +5,6 @@
  * @module
  */
 
-import type { MigrationResult } from "./migrator.ts";
-
 /** Stable codes of {@linkcode DbError}. */
 export type DbErrorCode =
   | "DB_OPEN_FAILED"
@@ -77,6 +75,8 @@ export type MigrationErrorCode =
   | "MIGRATION_REGISTRY_INVALID"
   | "MIGRATION_FAILED"
   | "MIGRATION_DRIFT"
+  | "MIGRATION_LOCK_TIMEOUT"
+  | "MIGRATION_REQUIREMENT_MISSING"
   | "ROLLBACK_TARGET_INVALID"
   | "MIGRATION_NOT_IDEMPOTENT"
   | "MIGRATION_DATA_INVALID";
@@ -85,14 +85,14 @@ export type MigrationErrorCode =
  * A migration could not be planned, applied or rolled back. `version` and `migrationName` name the migration
  * concerned and `sql` the failing statement, when there is one.
  *
- * @example Catching a failed migration
+ * @example A failed migration, as `migrate()` returns it
  * ```ts
  * import { migrate, MigrationError, openDatabase } from "@pml/store";
  * import assert from "node:assert/strict";
  *
  * await using db = await openDatabase({ path: "memory://" });
  * const broken = [{ version: 1, name: "broken", up: "CREATE TABLE t (id INT); SELEC 1;", down: "" }];
- * const error = await migrate(db, broken).catch((e) => e);
+ * const { error } = await migrate(db, { migrations: broken });
  * assert.ok(error instanceof MigrationError);
  * assert.equal(error.code, "MIGRATION_FAILED");
  * assert.equal(error.version, 1);
@@ -107,12 +107,6 @@ export class MigrationError extends Error {
   readonly migrationName?: string;
   /** The failing SQL statement, if any. */
   readonly sql?: string;
-  /**
-   * For `MIGRATION_FAILED` from `migrate()` or `rollback()`: what happened to each migration that was due
-   * (`failed` for this one, `not_executed` for the rest).
-   */
-  results?: readonly MigrationResult[];
-
   /** Creates the error; `details` names the migration, the statement and the cause. */
   constructor(
     code: MigrationErrorCode,

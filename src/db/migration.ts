@@ -1,6 +1,6 @@
 /**
- * The shape of one schema migration: frozen SQL text, so it can be checksummed, replayed and run unchanged
- * on a PostgreSQL server.
+ * The shape of one schema migration (frozen SQL text, so it can be checksummed, replayed and run unchanged
+ * on a PostgreSQL server) and of what the runner reports about it.
  *
  * @module
  */
@@ -37,4 +37,35 @@ export interface Migration {
    * returned as the migration's `report` (for example how many rows it moved). It must not change data.
    */
   readonly report?: string;
+  /**
+   * What the database must offer before the migration can run: a PostgreSQL major version and extensions
+   * the server can install. The runner checks the requirements of every due migration before it runs any,
+   * and stops with one line naming what is missing. Not part of the checksum.
+   */
+  readonly requires?: MigrationRequirements;
+}
+
+/** What a migration needs from the database (see {@linkcode Migration.requires}). */
+export interface MigrationRequirements {
+  /** The lowest PostgreSQL major version, e.g. `14`. */
+  readonly postgres?: number;
+  /** Extensions that must be available on the server (`pg_available_extensions`), e.g. `["vector"]`. */
+  readonly extensions?: readonly string[];
+}
+
+/** What happened to one migration during `migrate()` or `rollback()`. */
+export type MigrationOutcome = "applied" | "rolled_back" | "failed" | "not_executed";
+
+/** The result for one migration. */
+export interface MigrationResult {
+  /** The migration's version. */
+  version: number;
+  /** The migration's name. */
+  name: string;
+  /** What happened to it: `failed` for the one that failed, `not_executed` for those due after it. */
+  status: MigrationOutcome;
+  /** How long it took, in milliseconds (0 when not executed). */
+  ms: number;
+  /** What the migration's `report` query said, for an applied migration that has one. */
+  report?: string;
 }

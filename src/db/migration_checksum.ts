@@ -10,7 +10,7 @@ import type { Migration } from "./migration.ts";
  *
  * @example Usage
  * ```ts
- * import { migrationChecksum } from "@pml/store";
+ * import { migrationChecksum } from "./migration_checksum.ts";
  * import assert from "node:assert/strict";
  *
  * const a = await migrationChecksum({ version: 1, name: "a", up: "SELECT 1;", down: "" });

@@ -92,9 +92,31 @@ function checkShape(migration: Migration, index: number): void {
   if (report !== undefined && typeof report !== "string") {
     throw invalid(`migration ${version} (${name}) has a 'report' that is not SQL text`, migration);
   }
+  checkRequirements(migration);
   for (const part of ["up", "down", "report"] as const) {
     const sql = migration[part];
     if (sql !== undefined) checkNoTransactionControl(migration, part, sql);
+  }
+}
+
+function checkRequirements(migration: Migration): void {
+  const { requires } = migration;
+  if (requires === undefined) return;
+  const label = `migration ${migration.version} (${migration.name})`;
+  if (
+    requires.postgres !== undefined &&
+    (!Number.isSafeInteger(requires.postgres) || requires.postgres < 1)
+  ) {
+    throw invalid(
+      `${label} requires PostgreSQL ${
+        String(requires.postgres)
+      }, expected a major version such as 14`,
+      migration,
+    );
+  }
+  const extensions = requires.extensions ?? [];
+  if (!Array.isArray(extensions) || extensions.some((e) => typeof e !== "string" || e === "")) {
+    throw invalid(`${label} requires extensions that are not a list of names`, migration);
   }
 }
 

@@ -31,7 +31,8 @@ import { migration as m019 } from "./migrations/019_db_schema_cleanup.ts";
  *
  * @example Usage
  * ```ts
- * import { MISSING_VERSIONS, migrations } from "@pml/store";
+ * import { migrations } from "@pml/store";
+ * import { MISSING_VERSIONS } from "./migrations.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(MISSING_VERSIONS, [5]);

@@ -12,7 +12,7 @@
  *
  * @example Usage
  * ```ts
- * import { splitSqlStatements } from "@pml/store";
+ * import { splitSqlStatements } from "./sql_statements.ts";
  * import assert from "node:assert/strict";
  *
  * const sql = "CREATE TABLE t (s TEXT DEFAULT ';'); DO $$ BEGIN PERFORM 1; END $$; -- done";

@@ -4,6 +4,5 @@
  * @module
  */
 
-export * from "./tool_id.ts";
 export * from "./tool_schema_store.ts";
 export * from "./tool_discovery.ts";

@@ -21,7 +21,7 @@ export interface ToolAddress {
  *
  * @example Usage
  * ```ts
- * import { formatToolId } from "@pml/store";
+ * import { formatToolId } from "./tool_id.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(formatToolId("filesystem", "read"), "filesystem:read");
@@ -52,7 +52,7 @@ export function formatToolId(serverId: string, name: string): string {
  *
  * @example Usage
  * ```ts
- * import { parseToolId } from "@pml/store";
+ * import { parseToolId } from "./tool_id.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(parseToolId("json:parse"), { serverId: "json", name: "parse" });

@@ -39,7 +39,7 @@ export interface EmbeddableTool {
  *
  * @example Usage
  * ```ts
- * import { toolEmbeddingText } from "@pml/store";
+ * import { toolEmbeddingText } from "./embed_tool_schemas.ts";
  * import assert from "node:assert/strict";
  *
  * const text = toolEmbeddingText({ serverId: "json", name: "parse", description: "Parse JSON string" });

@@ -11,7 +11,8 @@
  *
  * @example Catching it by code
  * ```ts
- * import { EmbeddingDimensionError, toVectorLiteral } from "@pml/store";
+ * import { EmbeddingDimensionError } from "@pml/store";
+ * import { toVectorLiteral } from "./vector_literal.ts";
  * import assert from "node:assert/strict";
  *
  * assert.throws(() => toVectorLiteral([0.6, 0.8]), (error: unknown) =>

@@ -7,8 +7,10 @@
 
 export * from "./embedder.ts";
 export * from "./embedding_dimension_error.ts";
-export * from "./tokenize.ts";
 export * from "./hashing_embedder.ts";
-export * from "./vector_literal.ts";
 export * from "./embedding_store.ts";
-export * from "./embed_tool_schemas.ts";
+export {
+  embedToolSchemas,
+  type EmbedToolSchemasOptions,
+  type EmbedToolSchemasResult,
+} from "./embed_tool_schemas.ts";

@@ -56,7 +56,7 @@ const MIN_STEM_LENGTH = 3;
  *
  * @example Spellings of one word meet on one token
  * ```ts
- * import { tokenize } from "@pml/store";
+ * import { tokenize } from "./tokenize.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(tokenize("Read the Files"), ["read", "fil"]);

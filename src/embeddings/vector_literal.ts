@@ -31,7 +31,7 @@ export interface VectorLiteralOptions {
  *
  * @example Usage
  * ```ts
- * import { toVectorLiteral } from "@pml/store";
+ * import { toVectorLiteral } from "./vector_literal.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(toVectorLiteral([0.6, 0.8, 0], { dimension: 3 }), "[0.6,0.8,0]");
@@ -64,7 +64,7 @@ export function toVectorLiteral(
  *
  * @example Usage
  * ```ts
- * import { parseVectorLiteral } from "@pml/store";
+ * import { parseVectorLiteral } from "./vector_literal.ts";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(parseVectorLiteral("[0.6,0.8,0]"), [0.6, 0.8, 0]);

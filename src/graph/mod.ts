@@ -6,4 +6,3 @@
 
 export * from "./tool_graph.ts";
 export * from "./load_tool_graph.ts";
-export * from "./topological_layers.ts";

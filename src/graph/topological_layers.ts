@@ -22,7 +22,7 @@ export interface DagNode {
  *
  * @example Two independent reads, then a merge
  * ```ts
- * import { topologicalLayers } from "@pml/store";
+ * import { topologicalLayers } from "./topological_layers.ts";
  * import assert from "node:assert/strict";
  *
  * const layers = topologicalLayers([

@@ -74,11 +74,17 @@ Deno.test("`update()` keeps intent and created_at and restarts the TTL", async (
 Deno.test("`refresh()` restarts the TTL of a live state, chunks included", async () => {
   await using fixture = await createKvFixture({ startMs: 0 });
   const { cache, clock } = fixture;
-  await cache.save("wf-1", chainDag(2_000));
-  clock.set(WORKFLOW_STATE_TTL_MS - 1);
+  await cache.save("wf-1", chainDag(2_000), "plan");
+  const before = await cache.getRecord("wf-1");
+  clock.set(1_000);
   assert.equal(await cache.refresh("wf-1"), true);
-  clock.set(2 * WORKFLOW_STATE_TTL_MS - 2);
-  assert.deepEqual(await cache.get("wf-1"), chainDag(2_000));
+  const after = await cache.getRecord("wf-1");
+  assert.deepEqual({ ...after, version: undefined }, {
+    ...before,
+    expires_at: new Date(1_000 + WORKFLOW_STATE_TTL_MS),
+    version: undefined,
+  });
+  assert.notEqual(after?.version, before?.version);
   assert.equal(await cache.refresh("ghost"), false);
 });
 
@@ -275,6 +281,8 @@ Deno.test("bad input is refused with TypeError or RangeError and nothing is writ
     }
   });
   await t.step("the longest TTL is accepted by KV", async () => {
-    await new WorkflowStateCache({ kv, ttlMs: MAX_TTL_MS }).save("wf-max", chainDag(1));
+    const longest = new WorkflowStateCache({ kv, ttlMs: MAX_TTL_MS });
+    await longest.save("wf-max", chainDag(1));
+    assert.deepEqual(await longest.get("wf-max"), chainDag(1));
   });
 });

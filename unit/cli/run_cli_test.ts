@@ -192,7 +192,14 @@ Deno.test("the CLI rejects bad usage with the usage text and exit code 2", async
   const cases: [string[], string][] = [
     [
       ["frobnicate"],
-      "error: unknown command 'frobnicate', expected one of migrate, status, verify, rollback, schema",
+      "error: unknown command 'frobnicate', expected one of migrate, status, verify, rollback, schema, serve",
+    ],
+    [["status", "--port", "1"], "error: --port is only for serve, not status"],
+    [["serve", "--port", "70000"], "error: --port must be a port number 0–65535, found '70000'"],
+    [["serve", "--port", "-1"], "error: --port must be a port number 0–65535, found '-1'"],
+    [
+      ["serve", "--db", "postgres://h/db"],
+      "error: serve serves an embedded database; --db is a server already",
     ],
     [["status", "--bogus"], "error: Unknown option '--bogus'"],
     [["rollback"], "error: rollback needs --to N"],
@@ -255,6 +262,18 @@ Deno.test("the CLI fails with one line naming a bad database path", async () => 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a server URL that cannot be reached fails with one line that never shows the password", async () => {
+  const run = await cli(["status", "--db", "postgres://me:s3cret@127.0.0.1:1/pml"]);
+  assert.equal(run.code, 1);
+  assert.equal(run.out, "");
+  assert.match(
+    run.err,
+    /^error: \[DB_OPEN_FAILED\] Cannot connect to PostgreSQL at 127\.0\.0\.1:1\/pml as me: the connection was refused \(no server listens there\); check that the server is running/,
+  );
+  assert.doesNotMatch(run.err, /s3cret/);
+  assert.equal(run.err.split("\n").length, 1);
 });
 
 Deno.test("`deno task migrate` passes its arguments to the CLI and sets the exit code", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { withFastDb } from "../../fixtures/test_db.ts";
 import { migrations } from "../../src/db/migrations.ts";
-import { migrate } from "../../src/db/migrator.ts";
+import { migrated } from "./_migrate.ts";
 import { checkStatus, status, verify } from "../../src/db/migration_status.ts";
 import type { DbClient } from "../../src/db/db_client.ts";
 
@@ -28,7 +28,7 @@ Deno.test("verify() checks the name of each history row, saying what it expected
         "migration 3 (error_logging) is recorded in migrations_history under the name 'edited', " +
         "expected 'error_logging'; restore the name in migrations_history (the history was edited)",
     }]);
-    await assert.rejects(migrate(db), {
+    await assert.rejects(migrated(db), {
       code: "MIGRATION_DRIFT",
       message:
         /^Cannot apply migrations: migration 3 \(error_logging\) is recorded in migrations_history/,
@@ -90,7 +90,7 @@ Deno.test("verify() reports history rows with a negative version, or one the lis
       });
     });
     await t.step("migrate() refuses, naming the first problem", async () => {
-      await assert.rejects(migrate(db), {
+      await assert.rejects(migrated(db), {
         code: "MIGRATION_DRIFT",
         version: -1,
         message:

@@ -44,21 +44,22 @@ Deno.test("migrate() on a migrated database applies nothing", async () => {
 
 Deno.test("migrate() stops at a failing migration, names it, and leaves nothing of it behind", async () => {
   await withMigratedDb(async (db) => {
-    const error = await migrate(db, [...migrations, halfWay, later]).catch((e) => e);
+    const { results, error } = await migrate(db, { migrations: [...migrations, halfWay, later] });
+    assert.ok(error !== undefined);
     assert.equal(error.name, "MigrationError");
     assert.equal(error.code, "MIGRATION_FAILED");
     assert.equal(error.version, 20);
     assert.equal(error.migrationName, "fails_half_way");
-    assert.equal(error.sql, "SELECT * FROM no_such_table");
+    assert.equal("sql" in error && error.sql, "SELECT * FROM no_such_table");
     assert.equal(
       error.message,
       'Cannot apply migration 20 (fails_half_way): relation "no_such_table" does not exist; ' +
         "failing statement: SELECT * FROM no_such_table",
     );
-    assert.deepEqual(
-      error.results.map((r: { version: number; status: string }) => [r.version, r.status]),
-      [[20, "failed"], [21, "not_executed"]],
-    );
+    assert.deepEqual(results.map((r) => [r.version, r.status]), [[20, "failed"], [
+      21,
+      "not_executed",
+    ]]);
     assert.equal(await tableExists(db, "half_done"), false);
     assert.equal(await tableExists(db, "later"), false);
     assert.deepEqual((await historyVersions(db)).slice(-2), [18, 19]);
@@ -67,9 +68,11 @@ Deno.test("migrate() stops at a failing migration, names it, and leaves nothing 
 
 Deno.test("migrate() keeps earlier migrations of the same run when a later one fails", async () => {
   await withMigratedDb(async (db) => {
-    const error = await migrate(db, [...migrations, later, { ...halfWay, version: 22 }])
-      .catch((e) => e);
-    assert.equal(error.version, 22);
+    const { results, error } = await migrate(db, {
+      migrations: [...migrations, later, { ...halfWay, version: 22 }],
+    });
+    assert.equal(error?.code, "MIGRATION_FAILED");
+    assert.deepEqual(results.map((r) => [r.version, r.status]), [[21, "applied"], [22, "failed"]]);
     assert.equal(await tableExists(db, "later"), true);
     assert.deepEqual((await historyVersions(db)).slice(-2), [19, 21]);
   });
@@ -78,9 +81,11 @@ Deno.test("migrate() keeps earlier migrations of the same run when a later one f
 Deno.test("migrate() returns a result per migration with its time", async () => {
   await withMigratedDb(async (db) => {
     const seen: number[] = [];
-    const { results } = await migrate(db, [...migrations, later], {
+    const { results, error } = await migrate(db, {
+      migrations: [...migrations, later],
       onResult: (r) => seen.push(r.version),
     });
+    assert.equal(error, undefined);
     assert.equal(results.length, 1);
     const [result] = results;
     assert.deepEqual({ ...result, ms: 0 }, {
@@ -117,10 +122,13 @@ Deno.test("verify() reports an edited migration, and migrate() refuses to run", 
           "migration for the change",
       }],
     });
-    await assert.rejects(migrate(db, [...edited, later]), {
-      code: "MIGRATION_DRIFT",
-      message: /^Cannot apply migrations: migration 18 \(permission_audit_log\) was applied with/,
-    });
+    const { results, error } = await migrate(db, { migrations: [...edited, later] });
+    assert.deepEqual(results, []);
+    assert.equal(error?.code, "MIGRATION_DRIFT");
+    assert.match(
+      error.message,
+      /^Cannot apply migrations: migration 18 \(permission_audit_log\) was applied with/,
+    );
     assert.equal(await tableExists(db, "later"), false);
   });
 });
@@ -136,14 +144,18 @@ Deno.test("verify() reports applied versions unknown to the registry and out-of-
     await db.query("DELETE FROM migrations_history WHERE version = 8");
     const outOfOrder = await verify(db);
     assert.deepEqual(outOfOrder.problems.map((p) => [p.version, p.kind]), [[8, "out_of_order"]]);
-    await assert.rejects(migrate(db), { code: "MIGRATION_DRIFT" });
+    const run = await migrate(db);
+    assert.deepEqual(run.results, []);
+    assert.equal(run.error?.code, "MIGRATION_DRIFT");
+    assert.match(run.error.message, /^Cannot apply migrations: migration 8 /);
   });
 });
 
 Deno.test("rollback() reverts newer migrations in reverse order and forgets them", async () => {
   await withMigratedDb(async (db) => {
-    await migrate(db, [...migrations, later]);
-    const { results } = await rollback(db, 18, [...migrations, later]);
+    assert.equal((await migrate(db, { migrations: [...migrations, later] })).error, undefined);
+    const { results, error } = await rollback(db, { to: 18, migrations: [...migrations, later] });
+    assert.equal(error, undefined);
     assert.deepEqual(results.map((r) => [r.version, r.status]), [[21, "rolled_back"], [
       19,
       "rolled_back",
@@ -157,20 +169,28 @@ Deno.test("rollback() reverts newer migrations in reverse order and forgets them
 
 Deno.test("rollback() to a version that is not applied is a clear error and changes nothing", async () => {
   await withMigratedDb(async (db) => {
-    await assert.rejects(rollback(db, 5), {
+    await assert.rejects(rollback(db, { to: 5 }), {
       code: "ROLLBACK_TARGET_INVALID",
       message:
         "Cannot roll back to version 5: it is not applied (applied: 1, 2, 3, 4, 6, 7, 8, 9, 10, " +
         "11, 12, 13, 14, 15, 16, 17, 18, 19); choose an applied version, or 0 to revert everything",
     });
-    await assert.rejects(rollback(db, -1), RangeError);
+    for (const to of [-1, 1.5, Number.NaN, undefined]) {
+      await assert.rejects(rollback(db, { to } as { to: number }), {
+        name: "RangeError",
+        message:
+          `Cannot roll back: the target version must be a non-negative integer, found ${to}; ` +
+          "pass { to: N } with an applied version, or 0 to revert everything",
+      });
+    }
     assert.equal((await historyVersions(db)).length, 18);
   });
 });
 
 Deno.test("rollback() to 0 reverts everything, leaving only the history table", async () => {
   await withMigratedDb(async (db) => {
-    const { results } = await rollback(db, 0);
+    const { results, error } = await rollback(db, { to: 0 });
+    assert.equal(error, undefined);
     assert.equal(results.length, 18);
     const tables = await db.query<{ name: string }>(
       "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()",
@@ -189,7 +209,8 @@ Deno.test("migrate() reports a failure after the SQL ran (recording history) as 
       up: "DROP TABLE migrations_history;",
       down: "",
     };
-    const error = await migrate(db, [...migrations, dropsHistory]).catch((e) => e);
+    const { results, error } = await migrate(db, { migrations: [...migrations, dropsHistory] });
+    assert.ok(error !== undefined);
     assert.equal(error.name, "MigrationError");
     assert.equal(error.code, "MIGRATION_FAILED");
     assert.equal(error.version, 20);
@@ -197,8 +218,8 @@ Deno.test("migrate() reports a failure after the SQL ran (recording history) as 
       error.message,
       /^Cannot apply migration 20 \(drops_history\): Cannot run query: relation "migrations_history" does not exist/,
     );
-    assert.equal(error.cause.name, "DbError");
-    assert.deepEqual(error.results.map((r: { status: string }) => r.status), ["failed"]);
+    assert.equal((error.cause as Error).name, "DbError");
+    assert.deepEqual(results.map((r) => r.status), ["failed"]);
     assert.equal(await tableExists(db, "migrations_history"), true);
     assert.equal((await historyVersions(db)).length, 18);
   });
@@ -218,7 +239,7 @@ Deno.test("verify() reports a history row whose name was edited, and migrate() r
         migrations.find((m) => m.version === 12)?.name
       }'; restore the name in migrations_history (the history was edited)`,
     }]);
-    await assert.rejects(migrate(db), { code: "MIGRATION_DRIFT" });
+    assert.equal((await migrate(db)).error?.code, "MIGRATION_DRIFT");
   });
 });
 
@@ -240,7 +261,7 @@ Deno.test("migrate() refuses a migration that controls the transaction before an
     ];
     for (const [migration, statement] of cases) {
       await t.step(migration.name, async () => {
-        await assert.rejects(migrate(db, [...migrations, later, migration]), {
+        await assert.rejects(migrate(db, { migrations: [...migrations, later, migration] }), {
           name: "MigrationError",
           code: "MIGRATION_REGISTRY_INVALID",
           version: 20,
@@ -260,9 +281,9 @@ Deno.test("migrate() refuses a migration that controls the transaction before an
 
 Deno.test("rollback() refuses a down that controls the transaction before reverting anything", async () => {
   await withMigratedDb(async (db) => {
-    await migrate(db, [...migrations, later]);
+    assert.equal((await migrate(db, { migrations: [...migrations, later] })).error, undefined);
     const laterDown = { ...later, down: "DROP TABLE IF EXISTS later; ROLLBACK" };
-    await assert.rejects(rollback(db, 18, [...migrations, laterDown]), {
+    await assert.rejects(rollback(db, { to: 18, migrations: [...migrations, laterDown] }), {
       code: "MIGRATION_REGISTRY_INVALID",
       message:
         /migration 21 \(after_failure\) has the transaction-control statement 'ROLLBACK' in its down SQL/,

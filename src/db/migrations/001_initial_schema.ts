@@ -15,6 +15,7 @@ import type { Migration } from "../migration.ts";
 export const migration: Migration = Object.freeze({
   version: 1,
   name: "initial_schema",
+  requires: { postgres: 14, extensions: ["vector"] },
   up: `
 CREATE EXTENSION IF NOT EXISTS vector;
 

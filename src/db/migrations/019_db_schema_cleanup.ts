@@ -42,6 +42,58 @@ import type { Migration } from "../migration.ts";
 const AUDIT_COLUMNS =
   "id, timestamp, capability_id, from_set, to_set, approved, approved_by, reason, detected_operation";
 
+/**
+ * 019's conversion of `permission_audit_log.capability_id` from TEXT to UUID, exported so that tests can run
+ * it alone on every PostgreSQL version. While the column is still TEXT, rows that cannot become a valid
+ * reference are moved to `permission_audit_log_quarantine` (original text kept), then the column is
+ * converted. Whatever the uuid type accepts converts (any letter case, braces, no hyphens): each id is
+ * tried with a cast in a block that catches exactly `invalid_text_representation` — the uuid type decides,
+ * not a regular expression, and the same rows convert on PostgreSQL 14 to 18 (`pg_input_is_valid` would
+ * need 16). The catalog guard reads pg_attribute rather than information_schema: same answer, a fraction
+ * of the cost per replay.
+ */
+export const AUDIT_UUID_CONVERSION = `
+CREATE TEMP TABLE IF NOT EXISTS pml_019_not_uuid (id TEXT PRIMARY KEY) ON COMMIT DROP;
+DELETE FROM pml_019_not_uuid;
+DO $$
+DECLARE
+  candidate RECORD;
+  converted UUID;
+BEGIN
+  IF (SELECT atttypid FROM pg_attribute
+      WHERE attrelid = 'permission_audit_log'::regclass AND attname = 'capability_id'
+        AND NOT attisdropped) = 'text'::regtype THEN
+    FOR candidate IN SELECT id, capability_id FROM permission_audit_log LOOP
+      BEGIN
+        converted := candidate.capability_id::uuid;
+      EXCEPTION WHEN invalid_text_representation THEN
+        INSERT INTO pml_019_not_uuid (id) VALUES (candidate.id);
+      END;
+    END LOOP;
+
+    WITH moved AS (
+      DELETE FROM permission_audit_log AS audit
+      WHERE CASE
+        WHEN audit.id IN (SELECT id FROM pml_019_not_uuid) THEN true
+        ELSE NOT EXISTS (
+          SELECT 1 FROM workflow_pattern AS pattern
+          WHERE pattern.pattern_id = audit.capability_id::uuid)
+      END
+      RETURNING audit.*
+    )
+    INSERT INTO permission_audit_log_quarantine (${AUDIT_COLUMNS}, quarantine_reason)
+    SELECT ${AUDIT_COLUMNS},
+      CASE WHEN id IN (SELECT id FROM pml_019_not_uuid)
+        THEN 'capability_id is not a UUID'
+        ELSE 'capability_id names no workflow_pattern'
+      END
+    FROM moved;
+
+    ALTER TABLE permission_audit_log ALTER COLUMN capability_id TYPE UUID USING capability_id::uuid;
+  END IF;
+END $$;
+`;
+
 /** Drops `workflow_dags`, `mcp_tool`, `mcp_server` and `tool_dependency.source`; adds the audit FK. */
 export const migration: Migration = Object.freeze({
   version: 19,
@@ -153,37 +205,7 @@ CREATE TABLE IF NOT EXISTS permission_audit_log_quarantine (
   quarantine_reason TEXT
 );
 
--- While capability_id is still TEXT: quarantine what cannot become a valid reference, keeping the original
--- text, then convert. Whatever the uuid type accepts converts (any letter case, braces, no hyphens):
--- pg_input_is_valid (PostgreSQL 16+) asks the type itself rather than a regular expression. The catalog
--- guards read pg_attribute rather than information_schema: same answer, a fraction of the cost per replay.
-DO $$
-BEGIN
-  IF (SELECT atttypid FROM pg_attribute
-      WHERE attrelid = 'permission_audit_log'::regclass AND attname = 'capability_id'
-        AND NOT attisdropped) = 'text'::regtype THEN
-    WITH moved AS (
-      DELETE FROM permission_audit_log AS audit
-      WHERE CASE
-        WHEN pg_input_is_valid(audit.capability_id, 'uuid') THEN NOT EXISTS (
-          SELECT 1 FROM workflow_pattern AS pattern
-          WHERE pattern.pattern_id = audit.capability_id::uuid)
-        ELSE true
-      END
-      RETURNING audit.*
-    )
-    INSERT INTO permission_audit_log_quarantine (${AUDIT_COLUMNS}, quarantine_reason)
-    SELECT ${AUDIT_COLUMNS},
-      CASE WHEN pg_input_is_valid(capability_id, 'uuid')
-        THEN 'capability_id names no workflow_pattern'
-        ELSE 'capability_id is not a UUID'
-      END
-    FROM moved;
-
-    ALTER TABLE permission_audit_log ALTER COLUMN capability_id TYPE UUID USING capability_id::uuid;
-  END IF;
-END $$;
-
+${AUDIT_UUID_CONVERSION}
 -- When the key is missing (also on a database whose column was already UUID): quarantine orphans, then add it.
 DO $$
 BEGIN

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { withMigratedDb } from "../../fixtures/test_db.ts";
-import { migrations } from "../../src/db/migrations.ts";
-import { migrate, rollback } from "../../src/db/migrator.ts";
-import type { DbClient } from "../../src/db/db_client.ts";
-import { moveWorkflowDagsToKv } from "../../src/db/move_workflow_dags.ts";
-import { FakeClock } from "../../src/cache/clock.ts";
-import { WorkflowStateCache } from "../../src/cache/workflow_state_cache.ts";
+import { withMigratedDb } from "../../../fixtures/test_db.ts";
+import { migrations } from "../../../src/db/migrations.ts";
+import { migrate } from "../../../src/db/migrator.ts";
+import { migrated, rolledBack } from "../_migrate.ts";
+import type { DbClient } from "../../../src/db/db_client.ts";
+import { moveWorkflowDagsToKv } from "../../../src/db/move_workflow_dags.ts";
+import { FakeClock } from "../../../src/cache/clock.ts";
+import { WorkflowStateCache } from "../../../src/cache/workflow_state_cache.ts";
 
 const upTo018 = migrations.filter((m) => m.version <= 18);
 const PATTERN = "0f8fad5b-d9cb-469f-a165-70867728950e";
@@ -50,7 +51,7 @@ async function count(db: DbClient, table: string): Promise<number> {
 Deno.test("019 converts every form of UUID and quarantines the rest without losing a row", async () => {
   await withMigratedDb(async (db) => {
     await seedAt018(db);
-    const { results } = await migrate(db);
+    const results = await migrated(db);
     assert.deepEqual(results.map((r) => [r.version, r.status, r.report]), [
       [19, "applied", REPORT_2_AUDIT],
     ]);
@@ -91,7 +92,7 @@ Deno.test("019 converts every form of UUID and quarantines the rest without losi
 Deno.test("019's foreign key refuses to delete an audited capability, naming the constraint", async () => {
   await withMigratedDb(async (db) => {
     await seedAt018(db);
-    await migrate(db);
+    await migrated(db);
     await assert.rejects(
       db.query("DELETE FROM workflow_pattern WHERE pattern_id = $1", [PATTERN]),
       {
@@ -112,8 +113,8 @@ Deno.test("019's foreign key refuses to delete an audited capability, naming the
 Deno.test("019's down restores TEXT ids and moves quarantined rows back", async () => {
   await withMigratedDb(async (db) => {
     await seedAt018(db);
-    await migrate(db);
-    await rollback(db, 18);
+    await migrated(db);
+    await rolledBack(db, { to: 18 });
     assert.deepEqual(
       await db.query("SELECT id, capability_id FROM permission_audit_log ORDER BY id"),
       [
@@ -187,7 +188,7 @@ Deno.test("019 after moveWorkflowDagsToKv(): every row is merged, kept, moved or
     });
 
     await t.step("019's report counts what was moved, merged, kept and dropped", async () => {
-      const { results } = await migrate(db);
+      const results = await migrated(db);
       assert.deepEqual(results.map((r) => [r.version, r.status, r.report]), [[
         19,
         "applied",
@@ -239,8 +240,8 @@ Deno.test("019 after moveWorkflowDagsToKv(): every row is merged, kept, moved or
       );
     });
 
-    await t.step("rollback(db, 18) gives every edge its source back exactly", async () => {
-      await rollback(db, 18);
+    await t.step("rollback to 18 gives every edge its source back exactly", async () => {
+      await rolledBack(db, { to: 18 });
       assert.deepEqual(
         await db.query("SELECT from_tool_id, source FROM tool_dependency ORDER BY from_tool_id"),
         [
@@ -262,7 +263,8 @@ Deno.test("019 refuses to drop live workflow_dags rows when moveWorkflowDagsToKv
   await withMigratedDb(async (db) => {
     const nowMs = await dbNowMs(db);
     await seedEveryKind(db, nowMs);
-    const error = await migrate(db).catch((e) => e);
+    const { results, error } = await migrate(db);
+    assert.ok(error !== undefined);
     assert.equal(error.name, "MigrationError");
     assert.equal(error.code, "MIGRATION_FAILED");
     assert.equal(error.version, 19);
@@ -271,7 +273,7 @@ Deno.test("019 refuses to drop live workflow_dags rows when moveWorkflowDagsToKv
       /^Cannot apply migration 19 \(db_schema_cleanup\): workflow_dags holds 1 live row\(s\) \(first: 'wf-live'\) that dropping the table would lose; call moveWorkflowDagsToKv\(db, \{ kv \}\) to move them into Deno KV, then migrate again; failing statement: DO /,
     );
     assert.deepEqual(
-      error.results.map((r: { version: number; status: string }) => [r.version, r.status]),
+      results.map((r) => [r.version, r.status]),
       [[19, "failed"]],
     );
     // Nothing is lost: 019 left nothing behind, both rows are still there.
@@ -292,7 +294,7 @@ Deno.test("019 refuses an mcp_tool row that has no valid tool id, and keeps it",
     await db.exec(
       "INSERT INTO mcp_tool (server_id, tool_name, tool_schema) VALUES ('a:b', 'c', '{}')",
     );
-    await assert.rejects(migrate(db), {
+    await assert.rejects(migrated(db), {
       code: "MIGRATION_FAILED",
       message: new RegExp(
         "^Cannot apply migration 19 \\(db_schema_cleanup\\): mcp_tool row 1 \\(server_id 'a:b', " +

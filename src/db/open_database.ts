@@ -1,0 +1,73 @@
+/**
+ * The one way to open a database: embedded PGlite (in memory or in a data directory), or a PostgreSQL
+ * server through its URL.
+ *
+ * @module
+ */
+import type { DbClient } from "./db_client.ts";
+import { DbError } from "./errors.ts";
+import {
+  openDatabase as openEmbedded,
+  type OpenDatabaseOptions as EmbeddedOptions,
+} from "./pglite_client.ts";
+import { isPostgresUrl, openPostgres } from "./postgres_client.ts";
+
+/** Options of {@linkcode openDatabase}. */
+export interface OpenDatabaseOptions extends EmbeddedOptions {
+  /**
+   * A PostgreSQL server to connect to, `postgres://user:password@host:port/database`, instead of an
+   * embedded database. A `path` of that form means the same. `create` and `lockTimeoutMs` concern data
+   * directories and are ignored for a server.
+   */
+  url?: string;
+  /**
+   * For a server: how long to wait for it to accept the first connection, in milliseconds.
+   *
+   * @default {10000}
+   */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Opens a database: a PostgreSQL server when `url` (or a `path` of the form `postgres://…`) is given,
+ * else embedded PGlite with pgvector — in memory (`path: "memory://"`, the default) or in a data
+ * directory, which is locked while it is open (a second opener gets `DB_LOCKED` naming the holder).
+ *
+ * @throws {DbError} `DB_PATH_INVALID` for a bad path or URL, or both `url` and `path`; `DB_OPEN_FAILED`
+ * naming host, port, database and user (never the password) when a server cannot be reached; the
+ * data-directory codes (`DB_LOCKED`, `DB_NOT_FOUND`, `DB_DAMAGED`, …) for an embedded database.
+ *
+ * @example In memory
+ * ```ts
+ * import { openDatabase } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * await using db = await openDatabase({ path: "memory://" });
+ * assert.deepEqual(await db.query("SELECT 1 + 1 AS two"), [{ two: 2 }]);
+ * ```
+ */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DbClient> {
+  const { url, path, connectTimeoutMs, ...embedded } = options;
+  if (url !== undefined && path !== undefined) {
+    throw new DbError(
+      "DB_PATH_INVALID",
+      "Cannot open database: both url and path are given; give url for a server or path for an " +
+        "embedded database",
+    );
+  }
+  const server = url ?? (path !== undefined && isPostgresUrl(path) ? path : undefined);
+  if (server !== undefined) {
+    if (!isPostgresUrl(server)) {
+      throw new DbError(
+        "DB_PATH_INVALID",
+        "Cannot open database: url must start with postgres:// or postgresql://; give " +
+          "postgres://user:password@host:port/database",
+      );
+    }
+    return await openPostgres(
+      server,
+      connectTimeoutMs === undefined ? {} : { connectTimeoutMs },
+    );
+  }
+  return await openEmbedded(path === undefined ? embedded : { ...embedded, path });
+}
