@@ -6,8 +6,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openDatabase } from "../../src/db/open_database.ts";
 import { readGoldenSchema } from "../../fixtures/schema_golden.ts";
+import { openPglite } from "../../src/db/pglite_client.ts";
+import { openPostgres } from "../../src/db/postgres_client.ts";
+import { serveDatabase } from "../../src/db/serve_database.ts";
 
 const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
+const ECHO_CLIENT = new URL("./_echo_client.ts", import.meta.url).pathname;
 
 function cli(args: string[]): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
@@ -103,5 +107,44 @@ Deno.test("serve holds the data directory and two migrators over the wire apply 
     assert.match(after.out, /^18 applied, 0 pending$/m);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("clients of a served database never interleave inside each other's queries or transactions", async () => {
+  const pg = await openPglite("memory://");
+  const server = await serveDatabase(pg, { port: 0 });
+  const clients = await Promise.all([1, 2].map(() => openPostgres(server.url)));
+  try {
+    await clients[0]!.exec("CREATE TABLE counter (id INT PRIMARY KEY, n INT NOT NULL)");
+    await clients[0]!.query("INSERT INTO counter VALUES (1, 0)");
+    // Processes sending pipelined parameterised queries (extended protocol, unnamed statement): without
+    // the serve gate one of three such processes failed with "unnamed prepared statement does not exist".
+    const echoes = [1, 2, 3].map((n) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", ECHO_CLIENT, server.url, `client-${n}`],
+        stdout: "piped",
+        stderr: "piped",
+      }).output()
+    );
+    // Meanwhile, read-modify-write transactions in this process: none is lost if no other client's
+    // statement ran inside one.
+    await Promise.all(clients.map(async (db) => {
+      for (let i = 0; i < 40; i += 1) {
+        await db.transaction(async (tx) => {
+          const current = await tx.queryOne<{ n: number }>("SELECT n FROM counter WHERE id = $1", [
+            1,
+          ]);
+          await tx.query("UPDATE counter SET n = $1 WHERE id = 1", [current!.n + 1]);
+        });
+      }
+    }));
+    for (const run of await Promise.all(echoes)) {
+      assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+    }
+    assert.deepEqual(await clients[0]!.query("SELECT n FROM counter"), [{ n: 80 }]);
+  } finally {
+    await Promise.all(clients.map((db) => db.close()));
+    await server.close();
+    await pg.close();
   }
 });

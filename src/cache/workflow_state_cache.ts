@@ -9,7 +9,7 @@
 
 import { CacheError } from "./cache_error.ts";
 import { type Clock, readClock, systemClock } from "./clock.ts";
-import type { KvAtomicOperation, KvClient } from "./kv_client.ts";
+import type { KvAtomicOperation, KvClient, KvEntry } from "./kv_client.ts";
 import { copyWorkflowDag, type WorkflowDag } from "./workflow_dag.ts";
 import {
   assertWorkflowId,
@@ -407,8 +407,13 @@ export class WorkflowStateCache {
     }
   }
 
-  async #list(action: string, namespace: string) {
-    return await this.#retry(action, () => Array.fromAsync(this.#kv.list({ prefix: [namespace] })));
+  async #list(action: string, namespace: string): Promise<KvEntry<unknown>[]> {
+    return await this.#retry(action, async () => {
+      // Not Array.fromAsync: Node 20 lacks it.
+      const entries: KvEntry<unknown>[] = [];
+      for await (const entry of this.#kv.list({ prefix: [namespace] })) entries.push(entry);
+      return entries;
+    });
   }
 }
 

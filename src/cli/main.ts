@@ -1,19 +1,14 @@
 /**
  * Entry point of `deno task migrate`: runs the CLI with the process's arguments, streams and environment.
+ * Under Node the entry point is `node_main.ts`.
  *
  * @module
  */
-import { runCli } from "./run_cli.ts";
+import process from "node:process";
+import { runProcessCli } from "./_process_cli.ts";
 
-if (import.meta.main) {
-  const { promise: stopped, resolve: stop } = Promise.withResolvers<void>();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
-  const code = await runCli(Deno.args, {
-    stopped,
-    out: (line) => console.log(line),
-    err: (line) => console.error(line),
-    env: (name) => Deno.env.get(name),
-    cwd: Deno.cwd(),
-  });
-  Deno.exit(code);
+// `import.meta.main` is Deno's (Node 20 lacks it), typed here so the file also compiles with Node's types.
+if ((import.meta as { main?: boolean }).main) {
+  // Deno writes the console synchronously, so exiting at once loses no output and stops what still runs.
+  process.exit(await runProcessCli());
 }

@@ -7,11 +7,15 @@
  * @module
  */
 import { PGlite } from "@electric-sql/pglite";
-import { vector } from "@electric-sql/pglite-pgvector";
+import type { Stats } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import process from "node:process";
 import { DbError } from "./errors.ts";
 import { type DataDirectoryLock, lockDataDirectory } from "./data_directory_lock.ts";
 import { clusterArchive, unpackCluster } from "./_template_cache.ts";
+import { isNotFound, isPermissionDenied } from "./_fs_errors.ts";
+import { pgliteOptions } from "./_pglite_options.ts";
 
 /** The PostgreSQL major version of the bundled PGlite, as it writes it in `PG_VERSION`. */
 export const PG_MAJOR_VERSION = "18";
@@ -117,31 +121,31 @@ type DirectoryState = "missing" | "empty" | "cluster";
 
 async function isMissing(directory: string): Promise<boolean> {
   try {
-    await Deno.stat(directory);
+    await stat(directory);
     return false;
   } catch (cause) {
-    if (cause instanceof Deno.errors.NotFound) return true;
+    if (isNotFound(cause)) return true;
     throw fsError(directory, "cannot read it", cause);
   }
 }
 
 async function inspect(directory: string): Promise<DirectoryState> {
-  let info: Deno.FileInfo;
+  let info: Stats;
   try {
-    info = await Deno.stat(directory);
+    info = await stat(directory);
   } catch (cause) {
-    if (cause instanceof Deno.errors.NotFound) return "missing";
+    if (isNotFound(cause)) return "missing";
     throw fsError(directory, "cannot read it", cause);
   }
-  if (!info.isDirectory) {
+  if (!info.isDirectory()) {
     throw openFailed(
       directory,
       "it is a file, expected a data directory (or a path that does not exist yet); choose another path",
     );
   }
-  const entries: string[] = [];
+  let entries: string[];
   try {
-    for await (const entry of Deno.readDir(directory)) entries.push(entry.name);
+    entries = await readdir(directory);
   } catch (cause) {
     throw fsError(directory, "cannot read the directory", cause);
   }
@@ -178,9 +182,9 @@ async function assertWholeCluster(directory: string): Promise<void> {
   }
   let size: number;
   try {
-    size = (await Deno.stat(join(directory, "global", "pg_control"))).size;
+    size = (await stat(join(directory, "global", "pg_control"))).size;
   } catch (cause) {
-    if (!(cause instanceof Deno.errors.NotFound)) throw fsError(directory, "cannot read it", cause);
+    if (!isNotFound(cause)) throw fsError(directory, "cannot read it", cause);
     throw damaged(directory, "global/pg_control is missing");
   }
   // PostgreSQL always writes the control file as one 8 kB block.
@@ -189,7 +193,7 @@ async function assertWholeCluster(directory: string): Promise<void> {
 
 async function readText(directory: string, name: string): Promise<string> {
   try {
-    return await Deno.readTextFile(join(directory, name));
+    return await readFile(join(directory, name), "utf8");
   } catch (cause) {
     throw fsError(directory, `cannot read ${name}`, cause);
   }
@@ -197,7 +201,7 @@ async function readText(directory: string, name: string): Promise<string> {
 
 async function makeDirectory(parent: string, directory: string): Promise<void> {
   try {
-    await Deno.mkdir(parent, { recursive: true });
+    await mkdir(parent, { recursive: true });
   } catch (cause) {
     throw fsError(directory, "cannot create its parent directory", cause);
   }
@@ -211,9 +215,9 @@ function initPrefix(directory: string): string {
 async function removeAbandonedInitialisations(directory: string): Promise<void> {
   const parent = dirname(directory);
   const prefix = initPrefix(directory);
-  for await (const entry of Deno.readDir(parent)) {
-    if (entry.isDirectory && entry.name.startsWith(prefix)) {
-      await Deno.remove(join(parent, entry.name), { recursive: true });
+  for (const entry of await readdir(parent, { withFileTypes: true })) {
+    if (entry.isDirectory() && entry.name.startsWith(prefix)) {
+      await rm(join(parent, entry.name), { recursive: true });
     }
   }
 }
@@ -221,20 +225,20 @@ async function removeAbandonedInitialisations(directory: string): Promise<void> 
 async function initialise(directory: string): Promise<void> {
   const staging = join(
     dirname(directory),
-    `${initPrefix(directory)}${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`,
+    `${initPrefix(directory)}${process.pid}-${crypto.randomUUID().slice(0, 8)}`,
   );
   try {
     const template = await clusterArchive();
     if (template === null) {
-      const pg = await PGlite.create(staging, { extensions: { vector } });
+      const pg = await PGlite.create(staging, pgliteOptions());
       await pg.close();
     } else {
       await unpackCluster(template, staging);
     }
     // rename(2) replaces an empty directory in one step: before it there is no database, after it a whole one.
-    await Deno.rename(staging, directory);
+    await rename(staging, directory);
   } catch (cause) {
-    await Deno.remove(staging, { recursive: true }).catch(() => {});
+    await rm(staging, { recursive: true }).catch(() => {});
     if (cause instanceof DbError) throw cause;
     throw openFailed(directory, `cannot initialise a new database (${describe(cause)})`, cause);
   }
@@ -243,7 +247,7 @@ async function initialise(directory: string): Promise<void> {
 async function start(directory: string, lock: DataDirectoryLock): Promise<PGlite> {
   let pg: PGlite;
   try {
-    pg = await PGlite.create(directory, { extensions: { vector } });
+    pg = await PGlite.create(directory, pgliteOptions());
   } catch (cause) {
     throw startFailed(directory, cause);
   }
@@ -297,8 +301,7 @@ function notFound(directory: string, reason: string): DbError {
 }
 
 function fsError(directory: string, action: string, cause: unknown): DbError {
-  const denied = cause instanceof Deno.errors.PermissionDenied ||
-    cause instanceof Deno.errors.NotCapable;
+  const denied = isPermissionDenied(cause);
   return new DbError(
     denied ? "DB_PERMISSION_DENIED" : "DB_OPEN_FAILED",
     `Cannot open database at '${directory}': ${action} (${describe(cause)})${

@@ -18,9 +18,13 @@
  * @module
  */
 import { PGlite } from "@electric-sql/pglite";
-import { vector } from "@electric-sql/pglite-pgvector";
+import type { FileHandle } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import process from "node:process";
 import { readTar, type TarEntry, withoutZeroTail, writeTar } from "./_tar.ts";
+import { isNotFound, isPermissionDenied } from "./_fs_errors.ts";
+import { pgliteOptions } from "./_pglite_options.ts";
 
 /** Bump when the way an entry is built or stored changes, so older entries are not loaded. */
 const CACHE_FORMAT = 2;
@@ -33,10 +37,11 @@ const WAL_SEGMENT = /^pg_wal\/[0-9A-F]{24}$/;
 /** The cache directory in use, or `null` when the cache is off. */
 export function templateCacheDir(): string | null {
   try {
-    if (Deno.env.get("PML_TEMPLATE_CACHE")?.toLowerCase() === "off") return null;
-    const explicit = Deno.env.get("PML_TEMPLATE_CACHE_DIR") || Deno.env.get("PML_TEST_CACHE_DIR");
+    const env = process.env;
+    if (env.PML_TEMPLATE_CACHE?.toLowerCase() === "off") return null;
+    const explicit = env.PML_TEMPLATE_CACHE_DIR || env.PML_TEST_CACHE_DIR;
     if (explicit) return explicit;
-    const temp = Deno.env.get("TMPDIR") || Deno.env.get("TEMP") || Deno.env.get("TMP") || "/tmp";
+    const temp = env.TMPDIR || env.TEMP || env.TMP || "/tmp";
     return join(temp, "pml-store-cache");
   } catch {
     // Without --allow-env the cache cannot be located (or turned off), so it stays off.
@@ -80,7 +85,7 @@ export async function startFromTemplate(
   const archive = await loadTemplate(key, name);
   if (archive !== null) {
     try {
-      return await PGlite.create({ extensions: { vector }, loadDataDir: new Blob([archive]) });
+      return await PGlite.create(pgliteOptions({ loadDataDir: new Blob([archive]) }));
     } catch (error) {
       await discard(key, name, `PGlite cannot start from it (${(error as Error).message})`);
     }
@@ -102,7 +107,7 @@ export async function clusterArchive(): Promise<Uint8Array<ArrayBuffer> | null> 
   if (key === null) return null;
   const cached = await loadTemplate(key, CLUSTER_TEMPLATE);
   if (cached !== null) return cached;
-  const pg = await PGlite.create(undefined, { extensions: { vector } });
+  const pg = await PGlite.create(pgliteOptions());
   try {
     return await saveTemplate(key, pg);
   } finally {
@@ -119,11 +124,11 @@ export async function unpackCluster(
   directory: string,
 ): Promise<void> {
   const entries = readTar(archive).filter((entry) => entry.name !== "postmaster.pid");
-  await Deno.mkdir(directory, { recursive: true, mode: 0o700 });
+  await mkdir(directory, { recursive: true, mode: 0o700 });
   // Parents first: the archive lists every directory before what is in it, and files only in those.
   for (const entry of entries) {
     if (entry.type === "directory") {
-      await Deno.mkdir(join(directory, entry.name), {
+      await mkdir(join(directory, entry.name), {
         recursive: true,
         mode: entry.mode & 0o777 || 0o700,
       });
@@ -138,9 +143,9 @@ export async function unpackCluster(
 
 async function writeEntry(directory: string, entry: TarEntry): Promise<void> {
   const path = join(directory, entry.name);
-  await Deno.writeFile(path, entry.data, { mode: entry.mode & 0o777 || 0o600 });
+  await writeFile(path, entry.data, { mode: entry.mode & 0o777 || 0o600 });
   // Extending a file writes zeros without storing them: the segment is again byte for byte what initdb made.
-  if (WAL_SEGMENT.test(entry.name)) await Deno.truncate(path, WAL_SEGMENT_BYTES);
+  if (WAL_SEGMENT.test(entry.name)) await truncate(path, WAL_SEGMENT_BYTES);
 }
 
 /** The verified archive of `key`, or `null` when it is not cached (or the cache is off). */
@@ -149,13 +154,14 @@ async function loadTemplate(key: string, label: string): Promise<Uint8Array<Arra
   if (dir === null) return null;
   let bytes: Uint8Array<ArrayBuffer>;
   try {
-    bytes = await Deno.readFile(join(dir, `${key}.tar`));
+    const buffer = await readFile(join(dir, `${key}.tar`));
+    bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
-    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+    if (isPermissionDenied(error)) {
       // Not ours to read (scoped --allow-read, or another user's directory): start without the cache.
       return null;
     }
-    if (!(error instanceof Deno.errors.NotFound)) {
+    if (!isNotFound(error)) {
       await discard(key, label, `cannot read it (${(error as Error).message})`);
     }
     return null;
@@ -195,17 +201,17 @@ async function saveTemplate(key: string, pg: PGlite): Promise<Uint8Array<ArrayBu
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", archive));
   const partial = join(dir, `${key}.${crypto.randomUUID()}.partial`);
   try {
-    await Deno.mkdir(dir, { recursive: true });
-    const file = await Deno.open(partial, { write: true, createNew: true });
+    await mkdir(dir, { recursive: true });
+    const file = await open(partial, "wx");
     try {
       await writeAll(file, archive);
       await writeAll(file, digest);
     } finally {
-      file.close();
+      await file.close();
     }
-    await Deno.rename(partial, join(dir, `${key}.tar`));
+    await rename(partial, join(dir, `${key}.tar`));
   } catch (error) {
-    await Deno.remove(partial).catch(() => {});
+    await rm(partial).catch(() => {});
     warnOnce(
       `pml-store: cannot write the template cache in '${dir}' (${(error as Error).message}); ` +
         "starts run initdb; set PML_TEMPLATE_CACHE_DIR to a writable directory or PML_TEMPLATE_CACHE=off",
@@ -229,9 +235,11 @@ async function dumpArchive(pg: PGlite): Promise<Uint8Array<ArrayBuffer>> {
   );
 }
 
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+async function writeAll(file: FileHandle, bytes: Uint8Array): Promise<void> {
   let written = 0;
-  while (written < bytes.length) written += await file.write(bytes.subarray(written));
+  while (written < bytes.length) {
+    written += (await file.write(bytes.subarray(written))).bytesWritten;
+  }
 }
 
 async function discard(key: string, label: string, reason: string): Promise<void> {
@@ -240,7 +248,7 @@ async function discard(key: string, label: string, reason: string): Promise<void
     `pml-store: rebuilding the cached ${label} template '${key}' in '${dir}': ${reason}`,
   );
   if (dir === null) return;
-  await Deno.remove(join(dir, `${key}.tar`)).catch(() => {});
+  await rm(join(dir, `${key}.tar`)).catch(() => {});
 }
 
 let warned = false;
@@ -257,6 +265,6 @@ function hex(bytes: Uint8Array): string {
 async function packageVersion(specifier: string): Promise<string> {
   // The entry point is <package>/dist/index.js; its package.json is one folder up from dist/.
   const url = new URL("../package.json", import.meta.resolve(specifier));
-  const { version } = JSON.parse(await Deno.readTextFile(url)) as { version: string };
+  const { version } = JSON.parse(await readFile(url, "utf8")) as { version: string };
   return `${specifier}@${version}`;
 }

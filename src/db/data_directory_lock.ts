@@ -3,7 +3,8 @@
  * processes, or two instances in one process) corrupt it silently. The lock is an exclusive `flock` on a
  * sibling file `<directory>.lock`: the operating system releases it when its holder closes it or dies, so
  * a `kill -9` never leaves a stale lock behind. A `flock` is held per open file, so a second opener in the
- * same process is refused too.
+ * same process is refused too. Deno takes it itself, Node through util-linux `flock(1)` (`_file_lock.ts`);
+ * both take the same `flock(2)`, so Deno and Node processes exclude each other.
  *
  * The lock file is never deleted: deleting it would let a late opener lock a file that no longer has a
  * name while a third locks a new one. It holds who took the lock last (pid, command, since when), only to
@@ -11,7 +12,11 @@
  *
  * @module
  */
+import { readFile, writeFile } from "node:fs/promises";
+import process from "node:process";
 import { DbError } from "./errors.ts";
+import { isPermissionDenied } from "./_fs_errors.ts";
+import { FlockMissingError, type LockableFile, openLockableFile } from "./_file_lock.ts";
 
 /** Who holds (or last held) a data directory's lock, as written in its lock file. */
 export interface LockHolder {
@@ -51,7 +56,8 @@ export function lockFilePath(directory: string): string {
  * must), waiting up to `timeoutMs`.
  *
  * @throws {DbError} `DB_LOCKED` when another opener holds it (the message names the holder);
- * `DB_PERMISSION_DENIED` or `DB_OPEN_FAILED` when the lock file cannot be opened.
+ * `DB_PERMISSION_DENIED` or `DB_OPEN_FAILED` when the lock file cannot be opened or locked (under Node,
+ * `DB_OPEN_FAILED` when util-linux `flock(1)` is not installed).
  *
  * @example A second opener is refused
  * ```ts
@@ -82,19 +88,18 @@ export async function lockDataDirectory(
     const file = await openLockFile(path, directory);
     let locked = false;
     try {
-      locked = await file.tryLock(true);
+      locked = await file.tryLock();
     } catch (cause) {
       file.close();
-      throw new DbError(
-        "DB_OPEN_FAILED",
-        `Cannot lock the data directory '${directory}': ${
-          (cause as Error).message
-        }; check the file system supports file locks`,
-        { cause },
-      );
+      throw lockFailed(directory, cause);
     }
     if (locked) {
-      await recordHolder(file);
+      try {
+        await recordHolder(path);
+      } catch (error) {
+        file.close();
+        throw error;
+      }
       return new HeldLock(path, file);
     }
     file.close();
@@ -106,9 +111,9 @@ export async function lockDataDirectory(
 
 class HeldLock implements DataDirectoryLock {
   readonly path: string;
-  #file: Deno.FsFile | undefined;
+  #file: LockableFile | undefined;
 
-  constructor(path: string, file: Deno.FsFile) {
+  constructor(path: string, file: LockableFile) {
     this.path = path;
     this.#file = file;
   }
@@ -120,12 +125,11 @@ class HeldLock implements DataDirectoryLock {
   }
 }
 
-async function openLockFile(path: string, directory: string): Promise<Deno.FsFile> {
+async function openLockFile(path: string, directory: string): Promise<LockableFile> {
   try {
-    return await Deno.open(path, { read: true, write: true, create: true });
+    return await openLockableFile(path);
   } catch (cause) {
-    const denied = cause instanceof Deno.errors.PermissionDenied ||
-      cause instanceof Deno.errors.NotCapable;
+    const denied = isPermissionDenied(cause);
     throw new DbError(
       denied ? "DB_PERMISSION_DENIED" : "DB_OPEN_FAILED",
       `Cannot lock the data directory '${directory}': cannot open its lock file '${path}' (${
@@ -140,23 +144,38 @@ async function openLockFile(path: string, directory: string): Promise<Deno.FsFil
   }
 }
 
-async function recordHolder(file: Deno.FsFile): Promise<void> {
+function lockFailed(directory: string, cause: unknown): DbError {
+  if (cause instanceof FlockMissingError) {
+    return new DbError(
+      "DB_OPEN_FAILED",
+      `Cannot lock the data directory '${directory}': under Node the lock is taken with the 'flock' ` +
+        "command of util-linux, and it is not installed; install util-linux (apt-get install util-linux, " +
+        "apk add util-linux-misc, dnf install util-linux; on macOS brew install flock)",
+      { cause },
+    );
+  }
+  return new DbError(
+    "DB_OPEN_FAILED",
+    `Cannot lock the data directory '${directory}': ${
+      (cause as Error).message
+    }; check the file system supports file locks`,
+    { cause },
+  );
+}
+
+async function recordHolder(path: string): Promise<void> {
   const holder: LockHolder = {
-    pid: Deno.pid,
-    command: [Deno.execPath(), ...Deno.args].join(" ").slice(0, 300),
+    pid: process.pid,
+    command: process.argv.join(" ").slice(0, 300),
     since: new Date().toISOString(),
   };
-  await file.truncate(0);
-  await file.seek(0, Deno.SeekMode.Start);
-  const bytes = new TextEncoder().encode(`${JSON.stringify(holder)}\n`);
-  let written = 0;
-  while (written < bytes.length) written += await file.write(bytes.subarray(written));
+  await writeFile(path, `${JSON.stringify(holder)}\n`);
 }
 
 /** The holder named in the lock file, or `null` when it cannot be read (it is being written). */
 export async function readLockHolder(path: string): Promise<LockHolder | null> {
   try {
-    const value = JSON.parse(await Deno.readTextFile(path));
+    const value = JSON.parse(await readFile(path, "utf8"));
     if (typeof value?.pid === "number" && typeof value.since === "string") return value;
   } catch {
     // An empty or partly written file names nobody yet; the caller says so.
@@ -173,7 +192,7 @@ async function lockedError(directory: string, path: string, timeoutMs: number): 
   }
   const who = holder === null
     ? "another opener (it has not recorded itself yet)"
-    : holder.pid === Deno.pid
+    : holder.pid === process.pid
     ? `this process (pid ${holder.pid}, since ${holder.since}): it is already open here`
     : `process ${holder.pid} (${holder.command}) since ${holder.since}`;
   const waited = timeoutMs > 0 ? ` after waiting ${timeoutMs} ms` : "";

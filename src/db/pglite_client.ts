@@ -5,7 +5,6 @@
  * @module
  */
 import { PGlite, type Transaction } from "@electric-sql/pglite";
-import { vector } from "@electric-sql/pglite-pgvector";
 import type { DbClient, QueryParam, Row } from "./db_client.ts";
 import { DbError } from "./errors.ts";
 import {
@@ -15,6 +14,7 @@ import {
   openDataDirectory,
 } from "./_data_directory.ts";
 import { CLUSTER_TEMPLATE, startFromTemplate } from "./_template_cache.ts";
+import { pgliteOptions } from "./_pglite_options.ts";
 
 /**
  * The path that selects an in-memory database.
@@ -120,7 +120,7 @@ export async function openPglite(
     return await startFromTemplate(
       CLUSTER_TEMPLATE,
       [],
-      () => PGlite.create(undefined, { extensions: { vector } }),
+      () => PGlite.create(pgliteOptions()),
     );
   } catch (cause) {
     throw new DbError(

@@ -69,6 +69,7 @@ export async function serveDatabase(
     port,
     maxConnections: options.maxConnections ?? 16,
   });
+  keepExtendedQueriesWhole(server);
   try {
     await server.start();
   } catch (cause) {
@@ -85,5 +86,59 @@ export async function serveDatabase(
   return {
     url: `postgres://postgres@${address}/postgres`,
     close: () => server.stop(),
+  };
+}
+
+/** Frontend message types of the extended query protocol that a `Sync` ends (Parse, Bind, Describe, …). */
+const EXTENDED = new Set(["P", "B", "D", "E", "C", "H"].map((c) => c.charCodeAt(0)));
+const SYNC = "S".charCodeAt(0);
+const QUERY = "Q".charCodeAt(0);
+
+interface QueryQueue {
+  enqueue(
+    handlerId: number,
+    message: Uint8Array,
+    onData: (data: Uint8Array) => void,
+  ): Promise<number>;
+  clearQueueForHandler(handlerId: number): void;
+}
+
+/**
+ * pglite-socket queues each wire message on its own, so two clients' extended-protocol sequences
+ * (Parse, Bind, Execute, Sync) can interleave in PGlite's one session, and one client's unnamed
+ * statement replaces the other's ("unnamed prepared statement does not exist"). This gate gives the
+ * session to one client at a time: from its first query message until a `Sync` or simple query has
+ * run with no transaction open, so an extended sequence and a whole transaction are never interleaved
+ * with another client's messages.
+ */
+function keepExtendedQueriesWhole(server: PGLiteSocketServer): void {
+  const queue = (server as unknown as { queryQueue: QueryQueue }).queryQueue;
+  const db = server.db;
+  const enqueue = queue.enqueue.bind(queue);
+  const clear = queue.clearQueueForHandler.bind(queue);
+  let owner: number | null = null;
+  let waiting: (() => void)[] = [];
+  const release = () => {
+    owner = null;
+    const wake = waiting;
+    waiting = [];
+    for (const resume of wake) resume();
+  };
+  queue.enqueue = async (handlerId, message, onData) => {
+    while (owner !== null && owner !== handlerId) {
+      await new Promise<void>((resume) => waiting.push(resume));
+    }
+    const type = message[0] ?? 0;
+    if (EXTENDED.has(type) || type === QUERY) owner = handlerId;
+    try {
+      return await enqueue(handlerId, message, onData);
+    } finally {
+      const ended = type === SYNC || type === QUERY;
+      if (ended && owner === handlerId && !db.isInTransaction()) release();
+    }
+  };
+  queue.clearQueueForHandler = (handlerId) => {
+    clear(handlerId);
+    if (owner === handlerId) release(); // a client that left mid-sequence (its transaction is rolled back)
   };
 }

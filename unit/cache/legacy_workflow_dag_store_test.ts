@@ -4,6 +4,7 @@ import { createKvFixture } from "../../fixtures/kv_fixture.ts";
 import * as historicalPath from "../../src/mcp/workflow-dag-store.ts";
 import * as legacy from "../../src/cache/legacy_workflow_dag_store.ts";
 import { chainDag } from "./_dags.ts";
+import { test } from "../_test.ts";
 
 /** The legacy functions ignore their first argument, once a database handle. */
 const db = { query: () => Promise.reject(new Error("the database must not be used")) };
@@ -11,7 +12,7 @@ const HOUR = 3_600_000;
 
 type Row = [name: string, call: () => Promise<unknown>, expected: unknown];
 
-Deno.test("the legacy workflow DAG API behaves as the historical module", async (t) => {
+test("the legacy workflow DAG API behaves as the historical module", async (t) => {
   await using fixture = await createKvFixture({ startMs: 0 });
   await legacy.saveWorkflowDAG(db, "wf-1", chainDag(2), "plan");
   await legacy.saveWorkflowDAG(db, "wf-2", chainDag(1));
@@ -71,7 +72,7 @@ Deno.test("the legacy workflow DAG API behaves as the historical module", async 
   );
 });
 
-Deno.test("src/mcp/workflow-dag-store.ts re-exports the legacy API", () => {
+test("src/mcp/workflow-dag-store.ts re-exports the legacy API", () => {
   for (const name of Object.keys(legacy) as (keyof typeof legacy)[]) {
     assert.equal(historicalPath[name], legacy[name], name);
   }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { assertWorkflowDag, type WorkflowDag } from "../../src/cache/workflow_dag.ts";
+import { test } from "../_test.ts";
 
 const task = (id: string, dependsOn: string[] = []) => ({
   id,
@@ -8,7 +9,7 @@ const task = (id: string, dependsOn: string[] = []) => ({
   dependsOn,
 });
 
-Deno.test("assertWorkflowDag() accepts a DAG of plain JSON data with extra fields", () => {
+test("assertWorkflowDag() accepts a DAG of plain JSON data with extra fields", () => {
   const dag: WorkflowDag = {
     tasks: [task("a"), { ...task("b", ["a"]), retries: 2, meta: { tags: ["x"], note: null } }],
     version: 3,
@@ -21,7 +22,7 @@ Deno.test("assertWorkflowDag() accepts a DAG of plain JSON data with extra field
   });
 });
 
-Deno.test("assertWorkflowDag() refuses malformed DAGs naming the offending path", async (t) => {
+test("assertWorkflowDag() refuses malformed DAGs naming the offending path", async (t) => {
   const circular: Record<string, unknown> = {};
   circular.self = circular;
   class Point {
@@ -139,7 +140,7 @@ Deno.test("assertWorkflowDag() refuses malformed DAGs naming the offending path"
   }
 });
 
-Deno.test("assertWorkflowDag() accepts a value shared by two fields (not a cycle)", () => {
+test("assertWorkflowDag() accepts a value shared by two fields (not a cycle)", () => {
   const shared = { path: "x" };
   assertWorkflowDag({ tasks: [{ ...task("a"), arguments: { one: shared, two: shared } }] });
 });

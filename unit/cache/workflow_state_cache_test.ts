@@ -9,8 +9,9 @@ import {
 import type { WorkflowDag } from "../../src/cache/workflow_dag.ts";
 import { chainDag, paddedDag } from "./_dags.ts";
 import { keysUnder, snapshot } from "./_hooked_kv.ts";
+import { test } from "../_test.ts";
 
-Deno.test("a state saved at t is there at t + 3,599,999 ms and gone at t + 3,600,000 ms", async () => {
+test("a state saved at t is there at t + 3,599,999 ms and gone at t + 3,600,000 ms", async () => {
   await using fixture = await createKvFixture({ startMs: 0 });
   const { cache, clock, kv } = fixture;
   await cache.save("wf-1", chainDag(2), "plan");
@@ -33,7 +34,7 @@ Deno.test("a state saved at t is there at t + 3,599,999 ms and gone at t + 3,600
   assert.equal(await cache.refresh("wf-1"), false);
 });
 
-Deno.test("`save()` replaces a state with a fresh created_at; an empty intent is stored as null", async () => {
+test("`save()` replaces a state with a fresh created_at; an empty intent is stored as null", async () => {
   await using fixture = await createKvFixture({ startMs: 0 });
   await fixture.cache.save("wf-1", chainDag(1), "first");
   fixture.clock.set(500);
@@ -45,7 +46,7 @@ Deno.test("`save()` replaces a state with a fresh created_at; an empty intent is
   );
 });
 
-Deno.test("`update()` keeps intent and created_at and restarts the TTL", async (t) => {
+test("`update()` keeps intent and created_at and restarts the TTL", async (t) => {
   await using fixture = await createKvFixture({ startMs: 0 });
   const { cache, clock } = fixture;
   await cache.save("wf-1", chainDag(1), "plan");
@@ -71,7 +72,7 @@ Deno.test("`update()` keeps intent and created_at and restarts the TTL", async (
   });
 });
 
-Deno.test("`refresh()` restarts the TTL of a live state, chunks included", async () => {
+test("`refresh()` restarts the TTL of a live state, chunks included", async () => {
   await using fixture = await createKvFixture({ startMs: 0 });
   const { cache, clock } = fixture;
   await cache.save("wf-1", chainDag(2_000), "plan");
@@ -88,7 +89,7 @@ Deno.test("`refresh()` restarts the TTL of a live state, chunks included", async
   assert.equal(await cache.refresh("ghost"), false);
 });
 
-Deno.test("`delete()` reports whether a live state was deleted and removes chunks", async () => {
+test("`delete()` reports whether a live state was deleted and removes chunks", async () => {
   await using fixture = await createKvFixture({ startMs: 0 });
   const { cache, clock, kv } = fixture;
   await cache.save("big", chainDag(2_000));
@@ -101,7 +102,7 @@ Deno.test("`delete()` reports whether a live state was deleted and removes chunk
   assert.deepEqual(await snapshot(kv), []);
 });
 
-Deno.test("`sweepExpired()` deletes expired and unreadable states and orphan chunks", async () => {
+test("`sweepExpired()` deletes expired and unreadable states and orphan chunks", async () => {
   await using fixture = await createKvFixture({ startMs: 0 });
   const { cache, clock, kv } = fixture;
   await cache.save("expired", chainDag(2_000));
@@ -117,7 +118,7 @@ Deno.test("`sweepExpired()` deletes expired and unreadable states and orphan chu
   assert.deepEqual(await cache.get("live"), chainDag(2_000));
 });
 
-Deno.test("large states are chunked and read back whole", async (t) => {
+test("large states are chunked and read back whole", async (t) => {
   await using fixture = await createKvFixture({ startMs: 0 });
   const { cache, kv } = fixture;
   await t.step("a 2,000-task DAG", async () => {
@@ -137,7 +138,7 @@ Deno.test("large states are chunked and read back whole", async (t) => {
   });
 });
 
-Deno.test("a state too large for a header and 9 chunks is refused before anything is written", async () => {
+test("a state too large for a header and 9 chunks is refused before anything is written", async () => {
   await using fixture = await createKvFixture({ startMs: 0 });
   const { cache, kv } = fixture;
   await cache.save("wf-1", chainDag(3));
@@ -164,7 +165,7 @@ Deno.test("a state too large for a header and 9 chunks is refused before anythin
   assert.deepEqual(await cache.get("wf-1"), chainDag(3));
 });
 
-Deno.test("an unreadable entry fails reads as corrupt, but save, delete and expiry still work", async (t) => {
+test("an unreadable entry fails reads as corrupt, but save, delete and expiry still work", async (t) => {
   await using fixture = await createKvFixture({ startMs: 0 });
   const { cache, kv, clock } = fixture;
   const corrupt = {
@@ -201,7 +202,7 @@ Deno.test("an unreadable entry fails reads as corrupt, but save, delete and expi
   });
 });
 
-Deno.test("bad input is refused with TypeError or RangeError and nothing is written", async (t) => {
+test("bad input is refused with TypeError or RangeError and nothing is written", async (t) => {
   await using fixture = await createKvFixture({ startMs: 0 });
   const { cache, kv } = fixture;
   await cache.save("wf-1", chainDag(1));

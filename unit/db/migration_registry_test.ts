@@ -3,6 +3,7 @@ import { defineMigrations } from "../../src/db/migration_registry.ts";
 import { migrations, MISSING_VERSIONS } from "../../src/db/migrations.ts";
 import { MigrationError } from "../../src/db/errors.ts";
 import type { Migration } from "../../src/db/migration.ts";
+import { test } from "../_test.ts";
 
 const m = (version: number, name = `m${version}`): Migration => ({
   version,
@@ -11,7 +12,7 @@ const m = (version: number, name = `m${version}`): Migration => ({
   down: "",
 });
 
-Deno.test("migrations registry holds 001–019 without 005, ascending, frozen", () => {
+test("migrations registry holds 001–019 without 005, ascending, frozen", () => {
   assert.deepEqual(
     migrations.map((x) => x.version),
     [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
@@ -22,7 +23,7 @@ Deno.test("migrations registry holds 001–019 without 005, ascending, frozen", 
   assert.ok(Object.isFrozen(migrations) && migrations.every(Object.isFrozen));
 });
 
-Deno.test("defineMigrations() rejects duplicate versions naming both migrations", () => {
+test("defineMigrations() rejects duplicate versions naming both migrations", () => {
   assert.throws(() => defineMigrations([m(1, "a"), m(1, "b")]), {
     name: "MigrationError",
     code: "MIGRATION_REGISTRY_INVALID",
@@ -31,7 +32,7 @@ Deno.test("defineMigrations() rejects duplicate versions naming both migrations"
   });
 });
 
-Deno.test("defineMigrations() rejects out-of-order versions", () => {
+test("defineMigrations() rejects out-of-order versions", () => {
   assert.throws(() => defineMigrations([m(2, "b"), m(1, "a")]), {
     code: "MIGRATION_REGISTRY_INVALID",
     message:
@@ -39,7 +40,7 @@ Deno.test("defineMigrations() rejects out-of-order versions", () => {
   });
 });
 
-Deno.test("defineMigrations() rejects bad versions, names and SQL", () => {
+test("defineMigrations() rejects bad versions, names and SQL", () => {
   assert.throws(
     () => defineMigrations([m(0)]),
     /entry 0 has version 0, expected a positive integer/,
@@ -50,7 +51,7 @@ Deno.test("defineMigrations() rejects bad versions, names and SQL", () => {
   assert.throws(() => defineMigrations([noSql]), /must have 'up' and 'down' SQL text/);
 });
 
-Deno.test("defineMigrations() accepts only declared gaps", () => {
+test("defineMigrations() accepts only declared gaps", () => {
   assert.throws(() => defineMigrations([m(1), m(3)], { missingVersions: [] }), {
     message:
       "Cannot use migration list: version 2 is missing, expected every version up to 3 or a declared gap",
@@ -67,7 +68,7 @@ Deno.test("defineMigrations() accepts only declared gaps", () => {
   });
 });
 
-Deno.test("defineMigrations() refuses transaction control in a migration, naming it and the statement", async (t) => {
+test("defineMigrations() refuses transaction control in a migration, naming it and the statement", async (t) => {
   const refused: Array<[string, string, RegExp]> = [
     [
       "CREATE TABLE p1 (id INT); COMMIT; CREATE TABLE p2 (id INT); SELEC 1;",

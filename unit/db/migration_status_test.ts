@@ -4,6 +4,7 @@ import { migrations } from "../../src/db/migrations.ts";
 import { migrated } from "./_migrate.ts";
 import { checkStatus, status, verify } from "../../src/db/migration_status.ts";
 import type { DbClient } from "../../src/db/db_client.ts";
+import { test } from "../_test.ts";
 
 async function insertHistory(db: DbClient, version: number, name: string): Promise<void> {
   await db.query(
@@ -12,7 +13,7 @@ async function insertHistory(db: DbClient, version: number, name: string): Promi
   );
 }
 
-Deno.test("verify() checks the name of each history row, saying what it expected and found", async () => {
+test("verify() checks the name of each history row, saying what it expected and found", async () => {
   await withFastDb(async (db) => {
     await db.query("UPDATE migrations_history SET name = 'edited' WHERE version = 3");
     const current = await status(db);
@@ -36,7 +37,7 @@ Deno.test("verify() checks the name of each history row, saying what it expected
   });
 });
 
-Deno.test("verify() names both the changed SQL and the changed name of a drifted migration", async () => {
+test("verify() names both the changed SQL and the changed name of a drifted migration", async () => {
   await withFastDb(async (db) => {
     await db.query("UPDATE migrations_history SET name = 'edited' WHERE version = 3");
     const edited = migrations.map((m) => m.version === 3 ? { ...m, up: `${m.up}\n-- edited` } : m);
@@ -46,7 +47,7 @@ Deno.test("verify() names both the changed SQL and the changed name of a drifted
   });
 });
 
-Deno.test("verify() reports history rows with a negative version, or one the list lacks, clearly", async (t) => {
+test("verify() reports history rows with a negative version, or one the list lacks, clearly", async (t) => {
   await withFastDb(async (db) => {
     await insertHistory(db, -1, "negative");
     await insertHistory(db, 5, "never_existed");
@@ -100,7 +101,7 @@ Deno.test("verify() reports history rows with a negative version, or one the lis
   });
 });
 
-Deno.test("checkStatus() reports an unknown version by its place relative to the list", () => {
+test("checkStatus() reports an unknown version by its place relative to the list", () => {
   const { problems } = checkStatus({
     entries: [
       { version: 1, name: "a", state: "applied" },

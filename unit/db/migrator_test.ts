@@ -5,6 +5,7 @@ import { migrate, rollback } from "../../src/db/migrator.ts";
 import { status, verify } from "../../src/db/migration_status.ts";
 import type { Migration } from "../../src/db/migration.ts";
 import type { DbClient } from "../../src/db/db_client.ts";
+import { test } from "../_test.ts";
 
 const halfWay: Migration = {
   version: 20,
@@ -32,7 +33,7 @@ async function historyVersions(db: DbClient): Promise<number[]> {
   return rows.map((row) => row.version);
 }
 
-Deno.test("migrate() on a migrated database applies nothing", async () => {
+test("migrate() on a migrated database applies nothing", async () => {
   await withMigratedDb(async (db) => {
     assert.deepEqual(await migrate(db), { results: [] });
     const current = await status(db);
@@ -42,7 +43,7 @@ Deno.test("migrate() on a migrated database applies nothing", async () => {
   });
 });
 
-Deno.test("migrate() stops at a failing migration, names it, and leaves nothing of it behind", async () => {
+test("migrate() stops at a failing migration, names it, and leaves nothing of it behind", async () => {
   await withMigratedDb(async (db) => {
     const { results, error } = await migrate(db, { migrations: [...migrations, halfWay, later] });
     assert.ok(error !== undefined);
@@ -66,7 +67,7 @@ Deno.test("migrate() stops at a failing migration, names it, and leaves nothing 
   });
 });
 
-Deno.test("migrate() keeps earlier migrations of the same run when a later one fails", async () => {
+test("migrate() keeps earlier migrations of the same run when a later one fails", async () => {
   await withMigratedDb(async (db) => {
     const { results, error } = await migrate(db, {
       migrations: [...migrations, later, { ...halfWay, version: 22 }],
@@ -78,7 +79,7 @@ Deno.test("migrate() keeps earlier migrations of the same run when a later one f
   });
 });
 
-Deno.test("migrate() returns a result per migration with its time", async () => {
+test("migrate() returns a result per migration with its time", async () => {
   await withMigratedDb(async (db) => {
     const seen: number[] = [];
     const { results, error } = await migrate(db, {
@@ -104,7 +105,7 @@ Deno.test("migrate() returns a result per migration with its time", async () => 
   });
 });
 
-Deno.test("verify() reports an edited migration, and migrate() refuses to run", async () => {
+test("verify() reports an edited migration, and migrate() refuses to run", async () => {
   await withMigratedDb(async (db) => {
     const edited = migrations.map((m) =>
       m.version === 18 ? { ...m, up: `${m.up}\n-- edited after it was applied` } : m
@@ -133,7 +134,7 @@ Deno.test("verify() reports an edited migration, and migrate() refuses to run", 
   });
 });
 
-Deno.test("verify() reports applied versions unknown to the registry and out-of-order ones", async () => {
+test("verify() reports applied versions unknown to the registry and out-of-order ones", async () => {
   await withMigratedDb(async (db) => {
     const withoutEight = migrations.filter((m) => m.version !== 8);
     const unknown = await verify(db, withoutEight);
@@ -151,7 +152,7 @@ Deno.test("verify() reports applied versions unknown to the registry and out-of-
   });
 });
 
-Deno.test("rollback() reverts newer migrations in reverse order and forgets them", async () => {
+test("rollback() reverts newer migrations in reverse order and forgets them", async () => {
   await withMigratedDb(async (db) => {
     assert.equal((await migrate(db, { migrations: [...migrations, later] })).error, undefined);
     const { results, error } = await rollback(db, { to: 18, migrations: [...migrations, later] });
@@ -167,7 +168,7 @@ Deno.test("rollback() reverts newer migrations in reverse order and forgets them
   });
 });
 
-Deno.test("rollback() to a version that is not applied is a clear error and changes nothing", async () => {
+test("rollback() to a version that is not applied is a clear error and changes nothing", async () => {
   await withMigratedDb(async (db) => {
     await assert.rejects(rollback(db, { to: 5 }), {
       code: "ROLLBACK_TARGET_INVALID",
@@ -187,7 +188,7 @@ Deno.test("rollback() to a version that is not applied is a clear error and chan
   });
 });
 
-Deno.test("rollback() to 0 reverts everything, leaving only the history table", async () => {
+test("rollback() to 0 reverts everything, leaving only the history table", async () => {
   await withMigratedDb(async (db) => {
     const { results, error } = await rollback(db, { to: 0 });
     assert.equal(error, undefined);
@@ -201,7 +202,7 @@ Deno.test("rollback() to 0 reverts everything, leaving only the history table", 
   });
 });
 
-Deno.test("migrate() reports a failure after the SQL ran (recording history) as that migration's failure", async () => {
+test("migrate() reports a failure after the SQL ran (recording history) as that migration's failure", async () => {
   await withMigratedDb(async (db) => {
     const dropsHistory: Migration = {
       version: 20,
@@ -225,7 +226,7 @@ Deno.test("migrate() reports a failure after the SQL ran (recording history) as 
   });
 });
 
-Deno.test("verify() reports a history row whose name was edited, and migrate() refuses to run", async () => {
+test("verify() reports a history row whose name was edited, and migrate() refuses to run", async () => {
   await withMigratedDb(async (db) => {
     await db.query("UPDATE migrations_history SET name = 'renamed_by_hand' WHERE version = 12");
     const result = await verify(db);
@@ -243,7 +244,7 @@ Deno.test("verify() reports a history row whose name was edited, and migrate() r
   });
 });
 
-Deno.test("migrate() refuses a migration that controls the transaction before anything runs", async (t) => {
+test("migrate() refuses a migration that controls the transaction before anything runs", async (t) => {
   await withMigratedDb(async (db) => {
     const cases: Array<[Migration, string]> = [
       [{
@@ -279,7 +280,7 @@ Deno.test("migrate() refuses a migration that controls the transaction before an
   });
 });
 
-Deno.test("rollback() refuses a down that controls the transaction before reverting anything", async () => {
+test("rollback() refuses a down that controls the transaction before reverting anything", async () => {
   await withMigratedDb(async (db) => {
     assert.equal((await migrate(db, { migrations: [...migrations, later] })).error, undefined);
     const laterDown = { ...later, down: "DROP TABLE IF EXISTS later; ROLLBACK" };

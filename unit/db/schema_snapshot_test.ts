@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { withFastDb } from "../../fixtures/test_db.ts";
 import { formatSchemaSnapshot, readSchemaSnapshot } from "../../src/db/schema_snapshot.ts";
+import { test } from "../_test.ts";
 
-Deno.test("readSchemaSnapshot() lists sequences, views, functions and types, not extension objects", async () => {
+test("readSchemaSnapshot() lists sequences, views, functions and types, not extension objects", async () => {
   await withFastDb(async (db) => {
     const before = await readSchemaSnapshot(db);
     assert.deepEqual(before.objects, [

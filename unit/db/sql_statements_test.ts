@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { leadingKeywords, splitSqlStatements } from "../../src/db/sql_statements.ts";
+import { test } from "../_test.ts";
 
-Deno.test("splitSqlStatements() splits at top-level semicolons and drops empty statements", () => {
+test("splitSqlStatements() splits at top-level semicolons and drops empty statements", () => {
   assert.deepEqual(splitSqlStatements("SELECT 1; ;\n SELECT 2;\n"), ["SELECT 1", "SELECT 2"]);
 });
 
-Deno.test("splitSqlStatements() keeps semicolons inside literals, identifiers and dollar quotes", () => {
+test("splitSqlStatements() keeps semicolons inside literals, identifiers and dollar quotes", () => {
   const sql = [
     "INSERT INTO t VALUES ('a;b', 'it''s; fine', E'x\\';y')",
     'CREATE TABLE "odd;name" (id INT)',
@@ -16,12 +17,12 @@ Deno.test("splitSqlStatements() keeps semicolons inside literals, identifiers an
   assert.deepEqual(splitSqlStatements(sql), sql.split(";\n"));
 });
 
-Deno.test("splitSqlStatements() ignores semicolons in comments and strips leading comments", () => {
+test("splitSqlStatements() ignores semicolons in comments and strips leading comments", () => {
   const sql = "-- first; comment\nSELECT 1; /* block; comment */ SELECT 2; -- trailing; comment";
   assert.deepEqual(splitSqlStatements(sql), ["SELECT 1", "SELECT 2"]);
 });
 
-Deno.test("splitSqlStatements() treats nested block comments as one comment", () => {
+test("splitSqlStatements() treats nested block comments as one comment", () => {
   assert.deepEqual(
     splitSqlStatements(
       "/* outer /* inner; */ still comment; */ SELECT 1; /* a /* b */ */ SELECT 2",
@@ -30,14 +31,14 @@ Deno.test("splitSqlStatements() treats nested block comments as one comment", ()
   );
 });
 
-Deno.test("splitSqlStatements() keeps a nested comment inside a statement and ends an unclosed one at the end", () => {
+test("splitSqlStatements() keeps a nested comment inside a statement and ends an unclosed one at the end", () => {
   assert.deepEqual(
     splitSqlStatements("SELECT /* a; /* b; */ c; */ 1; SELECT 2 /* open /* twice */ still; open"),
     ["SELECT /* a; /* b; */ c; */ 1", "SELECT 2 /* open /* twice */ still; open"],
   );
 });
 
-Deno.test("leadingKeywords() reads the first words, skipping whitespace and comments", async (t) => {
+test("leadingKeywords() reads the first words, skipping whitespace and comments", async (t) => {
   const cases: Array<[string, number, string[]]> = [
     ["commit", 1, ["COMMIT"]],
     ["  Start\n\tTransaction ISOLATION LEVEL SERIALIZABLE", 2, ["START", "TRANSACTION"]],

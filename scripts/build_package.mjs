@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * Builds the npm package into dist/: ESM JavaScript and .d.ts for "." and "./fixtures" (tsc with
+ * tsconfig.build.json), the golden schema the fixtures read, a package.json of its own (exports, types,
+ * bin, engines, the runtime dependencies only) and the README. `npm pack ./dist` packs it.
+ *
+ * Run: `npm run build` (Node 20; no Deno needed).
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dist = join(root, "dist");
+rmSync(dist, { recursive: true, force: true });
+
+const tsc = spawnSync(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json"], {
+  cwd: root,
+  stdio: "inherit",
+});
+if (tsc.status !== 0) {
+  console.error("error: tsc failed; nothing was packaged");
+  process.exit(1);
+}
+
+copyFileSync(
+  join(root, "fixtures", "schema_after_019.txt"),
+  join(dist, "fixtures", "schema_after_019.txt"),
+);
+copyFileSync(join(root, "README.md"), join(dist, "README.md"));
+chmodSync(join(dist, "src", "cli", "node_main.js"), 0o755);
+
+const workspace = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const manifest = {
+  name: workspace.name,
+  version: workspace.version,
+  description: workspace.description,
+  license: workspace.license,
+  type: "module",
+  exports: {
+    ".": { types: "./mod.d.ts", default: "./mod.js" },
+    "./fixtures": { types: "./fixtures/mod.d.ts", default: "./fixtures/mod.js" },
+  },
+  types: "./mod.d.ts",
+  bin: { "pml-store": "./src/cli/node_main.js" },
+  engines: { node: ">=20" },
+  dependencies: workspace.dependencies,
+};
+writeFileSync(join(dist, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+console.log(`built ${manifest.name}@${manifest.version} into dist/ (npm pack ./dist to pack it)`);
