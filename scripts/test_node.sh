@@ -17,7 +17,7 @@ status=0
 (cd .pml/node-test && node --test $(find unit -name '*_test.js' | sort)) || status=1
 
 echo "== the data-directory lock under Node, against Deno"
-PML_NODE_BUILD=.pml/node-test node --test unit/db/data_directory_lock_node_test.mjs || status=1
+PML_NODE_BUILD=.pml/node-test node --test unit/db/data_directory_lock_under_node.mjs || status=1
 
 echo "== examples/node-consumer: the packed package, installed from its tarball"
 (

@@ -8,7 +8,7 @@
  *   --target es2022 --lib es2023,esnext.string --allowImportingTsExtensions \
  *   --rewriteRelativeImportExtensions --skipLibCheck --types node --strict \
  *   src/db/data_directory_lock.ts src/db/pglite_client.ts src/cli/node_main.ts
- * node --test unit/db/data_directory_lock_node_test.mjs
+ * node --test unit/db/data_directory_lock_under_node.mjs
  * ```
  *
  * `PML_NODE_BUILD` names another build root (one with `src/db/*.js`); the Deno tests need
