@@ -80,7 +80,10 @@ const { closeTestDatabases, createKvFixture, withFastDb, withMigratedDb } = awai
 await withMigratedDb(() => Promise.resolve());
 await withFastDb(() => Promise.resolve());
 report("per test, in one process", [
-  ["withMigratedDb (replay + proof)", await measure(20, () => withMigratedDb(() => Promise.resolve()))],
+  [
+    "withMigratedDb (replay + proof)",
+    await measure(20, () => withMigratedDb(() => Promise.resolve())),
+  ],
   ["withFastDb", await measure(200, () => withFastDb(() => Promise.resolve()))],
 ]);
 await closeTestDatabases();
