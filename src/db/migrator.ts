@@ -92,15 +92,16 @@ export interface RollbackOptions extends MigrateOptions {
  */
 export async function migrate(db: DbClient, options: MigrateOptions = {}): Promise<MigrateResult> {
   const list = defineMigrations(options.migrations ?? registry);
-  const lock = lockOptions(options);
+  let lock = lockOptions(options);
   let due: Migration[];
   try {
+    lock = await forDatabase(db, lock);
     // Before anything is written, the history table included: what the pending migrations need.
     const recorded = new Set((await readHistory(db)).map((row) => row.version));
     const unmet = await unmetRequirement(db, list.filter((m) => !recorded.has(m.version)));
     if (unmet !== undefined) return { results: [], error: unmet };
     await db.transaction(async (tx) => {
-      await takeMigrationLock(tx, { ...lock, action: "create migrations_history" });
+      await lockFor(tx, lock, "create migrations_history");
       await ensureHistoryTable(tx);
     });
     const current = await status(db, list);
@@ -152,9 +153,10 @@ export async function rollback(db: DbClient, options: RollbackOptions): Promise<
     );
   }
   const list = defineMigrations(options.migrations ?? registry);
-  const lock = lockOptions(options);
+  let lock = lockOptions(options);
   let history: Awaited<ReturnType<typeof readHistory>>;
   try {
+    lock = await forDatabase(db, lock);
     history = await readHistory(db);
   } catch (error) {
     return { results: [], error: asRunError(error) };
@@ -249,7 +251,32 @@ async function runEach(
 /** What a migration step returns when, under the lock, it finds another migrator already did it. */
 const DONE_ELSEWHERE = Symbol("done by another migrator");
 
-type LockOptions = { timeoutMs: number; onWait?: (holder: MigrationLockHolder) => void };
+type LockOptions = {
+  timeoutMs: number;
+  onWait?: (holder: MigrationLockHolder) => void;
+  /** PGlite: every client shares one backend session, where an advisory lock excludes nobody. */
+  sharedSession?: boolean;
+};
+
+/**
+ * On PGlite (in process, or served over the wire) the advisory lock is skipped: all clients share one
+ * session, where it would always be granted. There a transaction is exclusive (PGlite runs one at a time;
+ * `serve` gives the session to one client until its transaction ends), and the history re-read inside each
+ * migration's transaction is what keeps two migrators from applying one migration twice.
+ */
+async function forDatabase(db: DbClient, lock: LockOptions): Promise<LockOptions> {
+  const row = await db.queryOne<{ version: string }>("SELECT version() AS version");
+  return { ...lock, sharedSession: /\(PGlite /.test(row?.version ?? "") };
+}
+
+async function lockFor(tx: DbClient, lock: LockOptions, action: string): Promise<void> {
+  if (lock.sharedSession) return;
+  const { timeoutMs, onWait } = lock;
+  await takeMigrationLock(
+    tx,
+    onWait === undefined ? { timeoutMs, action } : { timeoutMs, onWait, action },
+  );
+}
 
 function lockOptions(options: MigrateOptions): LockOptions {
   const timeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
@@ -275,9 +302,9 @@ async function applyOne(
 ): Promise<string | undefined | typeof DONE_ELSEWHERE> {
   const checksum = await migrationChecksum(migration);
   return await db.transaction(async (tx) => {
-    await takeMigrationLock(tx, { ...lock, action: describeStep("apply", migration) });
-    const recorded = (await readHistory(tx)).find((row) => row.version === migration.version);
-    if (recorded !== undefined) {
+    await lockFor(tx, lock, describeStep("apply", migration));
+    const recorded = await recordedRow(tx, migration.version);
+    if (recorded !== null) {
       if (recorded.checksum === checksum && recorded.name === migration.name) return DONE_ELSEWHERE;
       throw new MigrationError(
         "MIGRATION_DRIFT",
@@ -300,13 +327,20 @@ async function revertOne(
   lock: LockOptions,
 ): Promise<undefined | typeof DONE_ELSEWHERE> {
   return await db.transaction(async (tx) => {
-    await takeMigrationLock(tx, { ...lock, action: describeStep("revert", migration) });
-    const recorded = (await readHistory(tx)).some((row) => row.version === migration.version);
-    if (!recorded) return DONE_ELSEWHERE;
+    await lockFor(tx, lock, describeStep("revert", migration));
+    if (await recordedRow(tx, migration.version) === null) return DONE_ELSEWHERE;
     await runStatements(tx, migration, "down");
     await deleteHistoryRow(tx, migration.version);
     return undefined;
   });
+}
+
+/** The history row of `version`, read under the lock (another migrator may have written it meanwhile). */
+function recordedRow(
+  tx: DbClient,
+  version: number,
+): Promise<{ checksum: string; name: string } | null> {
+  return tx.queryOne("SELECT checksum, name FROM migrations_history WHERE version = $1", [version]);
 }
 
 function describeStep(verb: string, migration: Migration): string {
