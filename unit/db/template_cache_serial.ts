@@ -1,6 +1,7 @@
 // These tests set PML_TEMPLATE_CACHE_DIR and PML_TEMPLATE_CACHE, which are process-wide: beside other
 // modules (test:lib runs modules in parallel in one process) they would move those modules' cache into
-// this test's directory. So `test:lib` ignores this file and `test:safety`, which runs serially, runs it.
+// this test's directory. So the file is not named *_test.ts (test:lib does not pick it up) and
+// `test:safety`, which runs its modules one after the other, runs it by name.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
