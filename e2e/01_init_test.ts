@@ -33,7 +33,7 @@ async function columns(db: DbClient, table: string): Promise<Record<string, stri
      FROM pg_attribute a
      WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
      ORDER BY a.attnum`,
-    [`public.${table}`],
+    [table],
   );
   return Object.fromEntries(rows.map((row) => [row.column_name, row.type]));
 }
@@ -41,11 +41,11 @@ async function columns(db: DbClient, table: string): Promise<Record<string, stri
 Deno.test("01 init: the schema after migration 019", async (t) => {
   await withMigratedDb(async (db) => {
     await t.step(
-      "the public tables are exactly the 17 of the reference plus the history table",
+      "the tables of the schema are exactly the 17 of the reference plus the history table",
       async () => {
         const rows = await db.query<{ table_name: string }>(
           `SELECT table_name FROM information_schema.tables
-         WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`,
         );
         // An exact list: the tables migration 019 dropped (workflow_dags and the two MCP tables) are absent.
         assert.deepEqual(rows.map((row) => row.table_name), EXPECTED_TABLES);
@@ -55,7 +55,7 @@ Deno.test("01 init: the schema after migration 019", async (t) => {
     await t.step("no table or index of the dropped MCP schema is left", async () => {
       const rows = await db.query(
         `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = 'public' AND (relname LIKE 'mcp\\_%' OR relname LIKE 'idx\\_mcp\\_%'
+         WHERE n.nspname = current_schema() AND (relname LIKE 'mcp\\_%' OR relname LIKE 'idx\\_mcp\\_%'
            OR relname LIKE 'workflow\\_dags%' OR relname = 'idx_tool_dependency_source')`,
       );
       assert.deepEqual(rows, []);
@@ -109,7 +109,7 @@ Deno.test("01 init: the schema after migration 019", async (t) => {
       async () => {
         const rows = await db.query<{ indexname: string; tablename: string; indexdef: string }>(
           `SELECT indexname, tablename, indexdef FROM pg_indexes
-         WHERE schemaname = 'public' AND indexdef LIKE '%USING hnsw%' ORDER BY indexname`,
+         WHERE schemaname = current_schema() AND indexdef LIKE '%USING hnsw%' ORDER BY indexname`,
         );
         assert.deepEqual(rows.map((row) => [row.indexname, row.tablename]), [
           ["idx_pattern_intent_embedding", "workflow_pattern"],
