@@ -22,6 +22,21 @@ Deno.test("at least one PostgreSQL server binary is available to the server test
   assert.ok(installs.length > 0, "no PostgreSQL binaries: run npm ci");
 });
 
+/**
+ * Takes the migration lock in a transaction on `holder` and keeps it until `letGo()`; `holding` settles
+ * when that transaction has ended. Resolves once the lock is held, with the holder's backend pid.
+ */
+async function holdMigrationLock(holder: DbClient) {
+  const { promise: release, resolve: letGo } = Promise.withResolvers<void>();
+  const { promise: held, resolve: markHeld } = Promise.withResolvers<number>();
+  const holding = holder.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+    markHeld((await tx.queryOne<{ pid: number }>("SELECT pg_backend_pid() AS pid"))!.pid);
+    await release;
+  });
+  return { holderPid: await held, letGo, holding };
+}
+
 async function contract(db: DbClient): Promise<void> {
   assert.deepEqual(
     await db.query("SELECT $1::int AS n, $2::text AS t, $3::jsonb AS j, 5::int8 AS big", [
@@ -139,14 +154,7 @@ for (const install of installs) {
             up: "ALTER TABLE notes ADD COLUMN IF NOT EXISTS tag TEXT;",
             down: "ALTER TABLE notes DROP COLUMN IF EXISTS tag;",
           }];
-          const { promise: release, resolve: letGo } = Promise.withResolvers<void>();
-          const { promise: held, resolve: markHeld } = Promise.withResolvers<number>();
-          const holding = holder.transaction(async (tx) => {
-            await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
-            markHeld((await tx.queryOne<{ pid: number }>("SELECT pg_backend_pid() AS pid"))!.pid);
-            await release;
-          });
-          const holderPid = await held;
+          const { holderPid, letGo, holding } = await holdMigrationLock(holder);
           const waits: (number | null)[] = [];
           const running = migrate(waiter, {
             migrations: more,
@@ -200,14 +208,7 @@ for (const install of installs) {
       await t.step("the wait ends with MIGRATION_LOCK_TIMEOUT naming the holder", async () => {
         await using holder = await openPostgres(server.url);
         await using waiter = await openPostgres(server.url);
-        const { promise: release, resolve: letGo } = Promise.withResolvers<void>();
-        const { promise: held, resolve: markHeld } = Promise.withResolvers<number>();
-        const holding = holder.transaction(async (tx) => {
-          await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
-          markHeld((await tx.queryOne<{ pid: number }>("SELECT pg_backend_pid() AS pid"))!.pid);
-          await release;
-        });
-        const holderPid = await held;
+        const { holderPid, letGo, holding } = await holdMigrationLock(holder);
         const more = [...NOTES, {
           version: 5,
           name: "never",

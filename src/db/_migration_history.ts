@@ -73,6 +73,14 @@ export async function readHistory(db: DbClient): Promise<AppliedMigration[]> {
   }));
 }
 
+/** The history row of `version` (its checksum and name), or `null` when it is not applied. */
+export function readHistoryRow(
+  db: DbClient,
+  version: number,
+): Promise<{ checksum: string; name: string } | null> {
+  return db.queryOne("SELECT checksum, name FROM migrations_history WHERE version = $1", [version]);
+}
+
 /** Records an applied migration. */
 export async function insertHistoryRow(
   db: DbClient,

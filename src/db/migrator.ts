@@ -13,6 +13,7 @@ import {
   ensureHistoryTable,
   insertHistoryRow,
   readHistory,
+  readHistoryRow,
 } from "./_migration_history.ts";
 import { defineMigrations } from "./migration_registry.ts";
 import { checkStatus, status, type VerifyResult } from "./migration_status.ts";
@@ -303,7 +304,7 @@ async function applyOne(
   const checksum = await migrationChecksum(migration);
   return await db.transaction(async (tx) => {
     await lockFor(tx, lock, describeStep("apply", migration));
-    const recorded = await recordedRow(tx, migration.version);
+    const recorded = await readHistoryRow(tx, migration.version);
     if (recorded !== null) {
       if (recorded.checksum === checksum && recorded.name === migration.name) return DONE_ELSEWHERE;
       throw new MigrationError(
@@ -328,19 +329,11 @@ async function revertOne(
 ): Promise<undefined | typeof DONE_ELSEWHERE> {
   return await db.transaction(async (tx) => {
     await lockFor(tx, lock, describeStep("revert", migration));
-    if (await recordedRow(tx, migration.version) === null) return DONE_ELSEWHERE;
+    if (await readHistoryRow(tx, migration.version) === null) return DONE_ELSEWHERE;
     await runStatements(tx, migration, "down");
     await deleteHistoryRow(tx, migration.version);
     return undefined;
   });
-}
-
-/** The history row of `version`, read under the lock (another migrator may have written it meanwhile). */
-function recordedRow(
-  tx: DbClient,
-  version: number,
-): Promise<{ checksum: string; name: string } | null> {
-  return tx.queryOne("SELECT checksum, name FROM migrations_history WHERE version = $1", [version]);
 }
 
 function describeStep(verb: string, migration: Migration): string {
