@@ -6,18 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 node scripts/build_package.mjs
-rm -rf .pml/pack && mkdir -p .pml/pack
-(cd .pml/pack && npm pack ../../dist --silent >/dev/null)
+rm -rf build/pack && mkdir -p build/pack
+(cd build/pack && npm pack ../../dist --silent >/dev/null)
 
 echo "== the library's unit suite under Node (built output)"
-rm -rf .pml/node-test
+rm -rf build/node-test
 node_modules/.bin/tsc -p tsconfig.node-test.json
-cp fixtures/schema_after_019.txt .pml/node-test/fixtures/
+cp fixtures/schema_after_019.txt build/node-test/fixtures/
 status=0
-(cd .pml/node-test && node --test $(find unit -name '*_test.js' | sort)) || status=1
+(cd build/node-test && node --test $(find unit -name '*_test.js' | sort)) || status=1
 
 echo "== the data-directory lock under Node, against Deno"
-PML_NODE_BUILD=.pml/node-test node --test unit/db/data_directory_lock_under_node.mjs || status=1
+PML_NODE_BUILD=build/node-test node --test unit/db/data_directory_lock_under_node.mjs || status=1
 
 echo "== examples/node-consumer: the packed package, installed from its tarball"
 (

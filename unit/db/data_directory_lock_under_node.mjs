@@ -4,7 +4,7 @@
  * Node holder leaves no stale lock. It runs on the compiled library:
  *
  * ```sh
- * node_modules/.bin/tsc --outDir .pml/nodebuild --rootDir . --module nodenext --moduleResolution nodenext \
+ * node_modules/.bin/tsc --outDir build/node-test --rootDir . --module nodenext --moduleResolution nodenext \
  *   --target es2022 --lib es2023,esnext.string --allowImportingTsExtensions \
  *   --rewriteRelativeImportExtensions --skipLibCheck --types node --strict \
  *   src/db/data_directory_lock.ts src/db/pglite_client.ts src/cli/node_main.ts
@@ -25,7 +25,7 @@ import { after, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const BUILD = resolve(ROOT, process.env.PML_NODE_BUILD ?? ".pml/nodebuild");
+const BUILD = resolve(ROOT, process.env.PML_NODE_BUILD ?? "build/node-test");
 const LOCK_JS = pathToFileURL(join(BUILD, "src/db/data_directory_lock.js")).href;
 const LOCK_TS = pathToFileURL(join(ROOT, "src/db/data_directory_lock.ts")).href;
 const DENO = join(ROOT, "node_modules/.bin/deno");
