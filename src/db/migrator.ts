@@ -347,8 +347,9 @@ async function readReport(db: DbClient, migration: Migration): Promise<string> {
 }
 
 /**
- * Runs the statements of one direction of a migration one at a time, so a failure names its statement.
- * It records nothing in the history (the harness uses it to replay migrations).
+ * Runs one direction of a migration: the whole text in one round trip, under a savepoint; only when that
+ * fails, statement by statement, so the failure names its statement. It records nothing in the history
+ * (the harness uses it to replay migrations).
  *
  * @throws {MigrationError} `MIGRATION_FAILED` naming the version, the migration and the statement.
  *
@@ -369,7 +370,15 @@ export async function runStatements(
   migration: Migration,
   direction: "up" | "down",
 ): Promise<void> {
-  for (const statement of splitSqlStatements(migration[direction])) {
+  const sql = migration[direction];
+  try {
+    await db.transaction((tx) => tx.exec(sql));
+    return;
+  } catch {
+    // Undone by its savepoint; run again one statement at a time, where the failure is reported with the
+    // statement that fails.
+  }
+  for (const statement of splitSqlStatements(sql)) {
     try {
       await db.exec(statement);
     } catch (cause) {
