@@ -4,13 +4,14 @@
  * - Durable data in an embedded PostgreSQL (PGlite with pgvector): {@linkcode openDatabase}, migrations
  *   001–019 ({@linkcode migrations}) and a checksummed runner ({@linkcode migrate}, {@linkcode status},
  *   {@linkcode verify}, {@linkcode rollback}).
- * - Ephemeral workflow state in Deno KV with an exact 1-hour TTL ({@linkcode saveWorkflowState} and the
- *   deprecated `…WorkflowDAG` functions), on one shared KV handle ({@linkcode getKv}).
+ * - Ephemeral workflow state in Deno KV with an exact 1-hour TTL ({@linkcode saveWorkflowState},
+ *   {@linkcode WorkflowStateCache}), on one shared KV handle ({@linkcode getKv}).
  * - The gateway side: tool discovery into `tool_schema`, embeddings, vector search, the tool graph and the
  *   gateway that routes calls and records what it observes.
  * - The `deno task migrate` command line (src/cli/main.ts), a program rather than an export.
  *
- * Test support lives in `@pml/store/fixtures`.
+ * Test support lives in `@pml/store/fixtures`; the deprecated `…WorkflowDAG` functions of the historical
+ * module in `@pml/store/legacy`.
  *
  * @example Migrating an in-memory database
  * ```ts

@@ -4,7 +4,7 @@
  * capability of `workflow_pattern`. Refused calls record nothing.
  */
 import assert from "node:assert/strict";
-import { FakeClock } from "../src/cache/clock.ts";
+import { FakeClock } from "../fixtures/fake_clock.ts";
 import { connectFixtureServers, type FixtureServers } from "../fixtures/mcp_servers.ts";
 import { withMigratedDb } from "../fixtures/test_db.ts";
 import type { DbClient } from "../src/db/db_client.ts";

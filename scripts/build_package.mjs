@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds the npm package into dist/: ESM JavaScript and .d.ts for "." and "./fixtures" (tsc with
+ * Builds the npm package into dist/: ESM JavaScript and .d.ts for ".", "./fixtures" and "./legacy" (tsc with
  * tsconfig.build.json), the golden schema the fixtures read, a package.json of its own (exports, types,
  * bin, engines, the runtime dependencies only) and the README. `npm pack ./dist` packs it.
  *
@@ -41,6 +41,7 @@ const manifest = {
   exports: {
     ".": { types: "./mod.d.ts", default: "./mod.js" },
     "./fixtures": { types: "./fixtures/mod.d.ts", default: "./fixtures/mod.js" },
+    "./legacy": { types: "./legacy.d.ts", default: "./legacy.js" },
   },
   types: "./mod.d.ts",
   bin: { "pml-store": "./src/cli/node_main.js" },

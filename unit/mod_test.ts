@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as store from "../mod.ts";
 import * as fixtures from "../fixtures/mod.ts";
+import * as legacy from "../legacy.ts";
 
 // Pins the public API: adding or removing an export must be a deliberate change to these lists.
 
@@ -16,21 +17,15 @@ const STORE_VALUES: Record<string, string> = {
   ToolGraph: "function",
   WORKFLOW_STATE_TTL_MS: "number",
   WorkflowStateCache: "function",
-  cleanupExpiredDAGs: "function",
   closeKv: "function",
   defineMigrations: "function",
-  deleteWorkflowDAG: "function",
   deleteWorkflowState: "function",
   discoverTools: "function",
   embedToolSchemas: "function",
-  extendWorkflowDAGExpiration: "function",
   formatSchemaSnapshot: "function",
-  getClock: "function",
   getKv: "function",
   getToolEmbedding: "function",
   getToolSchema: "function",
-  getWorkflowDAG: "function",
-  getWorkflowDAGRecord: "function",
   getWorkflowState: "function",
   getWorkflowStateRecord: "function",
   listToolSchemas: "function",
@@ -47,13 +42,11 @@ const STORE_VALUES: Record<string, string> = {
   recordWorkflowExecution: "function",
   refreshWorkflowState: "function",
   rollback: "function",
-  saveWorkflowDAG: "function",
   saveWorkflowState: "function",
   searchTools: "function",
   status: "function",
   sweepExpiredWorkflowStates: "function",
   systemClock: "object",
-  updateWorkflowDAG: "function",
   updateWorkflowState: "function",
   upsertToolEmbeddings: "function",
   upsertToolSchemas: "function",
@@ -72,6 +65,7 @@ const FIXTURE_VALUES: Record<string, string> = {
   createKvFixture: "function",
   diffLines: "function",
   generateToolCatalog: "function",
+  getClock: "function",
   installClock: "function",
   installKv: "function",
   readFingerprint: "function",
@@ -80,8 +74,18 @@ const FIXTURE_VALUES: Record<string, string> = {
   withMigratedDb: "function",
 };
 
+const LEGACY_VALUES: Record<string, string> = {
+  cleanupExpiredDAGs: "function",
+  deleteWorkflowDAG: "function",
+  extendWorkflowDAGExpiration: "function",
+  getWorkflowDAG: "function",
+  getWorkflowDAGRecord: "function",
+  saveWorkflowDAG: "function",
+  updateWorkflowDAG: "function",
+};
+
 /** How many type-only exports (interfaces and type aliases) `deno doc --json` lists per entry point. */
-const TYPE_COUNTS = { ".": 81, "./fixtures": 12 };
+const TYPE_COUNTS = { ".": 80, "./fixtures": 12, "./legacy": 1 };
 
 const typesOf = (module: Record<string, unknown>) =>
   Object.fromEntries(Object.keys(module).sort().map((name) => [name, typeof module[name]]));
@@ -105,17 +109,27 @@ async function typeExportCount(entry: string): Promise<number> {
 Deno.test("the entry points export exactly the public API: values by typeof, types by count", async () => {
   assert.deepEqual(typesOf(store), STORE_VALUES);
   assert.deepEqual(typesOf(fixtures), FIXTURE_VALUES);
+  assert.deepEqual(typesOf(legacy), LEGACY_VALUES);
   assert.deepEqual(
-    { values: Object.keys(store).length, fixtureValues: Object.keys(fixtures).length },
-    { values: 53, fixtureValues: 17 },
+    {
+      values: Object.keys(store).length,
+      fixtureValues: Object.keys(fixtures).length,
+      legacyValues: Object.keys(legacy).length,
+    },
+    { values: 45, fixtureValues: 18, legacyValues: 7 },
   );
   assert.deepEqual(
     {
       ".": await typeExportCount("../mod.ts"),
       "./fixtures": await typeExportCount("../fixtures/mod.ts"),
+      "./legacy": await typeExportCount("../legacy.ts"),
     },
     TYPE_COUNTS,
   );
   const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-  assert.deepEqual(config.exports, { ".": "./mod.ts", "./fixtures": "./fixtures/mod.ts" });
+  assert.deepEqual(config.exports, {
+    ".": "./mod.ts",
+    "./fixtures": "./fixtures/mod.ts",
+    "./legacy": "./legacy.ts",
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * Injected time: only {@linkcode systemClock} reads `Date.now()`. Also the shared clock of the
- * module-level cache functions ({@linkcode getClock}). `FakeClock` and `installClock` are test
- * support, shipped through `@pml/store/fixtures`.
+ * module-level cache functions ({@linkcode getClock}), and the override stack the shared KV uses
+ * too. `getClock` and `installClock` are test support, shipped through `@pml/store/fixtures`.
  *
  * @module
  */
@@ -36,68 +36,16 @@ export interface Clock {
  */
 export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
 
-/**
- * A clock that moves only when told to, and never backwards.
- *
- * @example Advancing past a deadline
- * ```ts
- * import { FakeClock } from "@pml/store/fixtures";
- * import assert from "node:assert/strict";
- *
- * const clock = new FakeClock(1_000);
- * clock.advance(500);
- * assert.equal(clock.now(), 1_500);
- * assert.throws(() => clock.set(0), RangeError);
- * ```
- */
-export class FakeClock implements Clock {
-  #now: number;
-
-  /** @throws {RangeError} When `startMs` (epoch milliseconds, default `0`) is not finite. */
-  constructor(startMs = 0) {
-    this.#now = finiteTime("create fake clock", "startMs", startMs);
-  }
-
-  /** The current fake time. */
-  now(): number {
-    return this.#now;
-  }
-
-  /** Moves the clock to `timeMs`; a `RangeError` when it is not finite or earlier than now. */
-  set(timeMs: number): void {
-    if (finiteTime("set fake clock", "timeMs", timeMs) < this.#now) {
-      throw new RangeError(
-        `Cannot set fake clock: time must not go backwards: current time is ${this.#now}, requested ${timeMs}`,
-      );
-    }
-    this.#now = timeMs;
-  }
-
-  /** Moves the clock `ms` forward and returns the new time; a `RangeError` for a negative `ms`. */
-  advance(ms: number): number {
-    if (finiteTime("advance fake clock", "ms", ms) < 0) {
-      throw new RangeError(
-        `Cannot advance fake clock: time must not go backwards: expected ms >= 0, found ${ms}`,
-      );
-    }
-    return this.#now += ms;
-  }
-}
-
 /** Reads `clock`; a `RangeError` for a time no expiry can be computed from. Private to the cache. */
 export function readClock(clock: Clock, action: string): number {
   return finiteTime(action, "clock.now()", clock.now());
 }
 
-function finiteTime(action: string, name: string, value: unknown): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new RangeError(
-      `Cannot ${action}: expected '${name}' to be a finite number of epoch milliseconds, found ${
-        String(value)
-      }`,
-    );
-  }
-  return value;
+/** `value` when it is a finite number, else a `RangeError` naming `name`. Private to pml-store. */
+export function finiteTime(action: string, name: string, value: unknown): number {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  const expected = `expected '${name}' to be a finite number of epoch milliseconds`;
+  throw new RangeError(`Cannot ${action}: ${expected}, found ${String(value)}`);
 }
 
 /** A replacement of a shared value, undone (once, harmlessly again) by `restore()` or `using`. */
@@ -108,7 +56,7 @@ export interface Override {
 
 /**
  * Pushes `value` on `stack` (the newest wins) until restored; each override removes exactly its own
- * entry, so they may be restored in any order. Private to the cache (`kv.ts` uses it too).
+ * entry, so they may be restored in any order. Private to the cache.
  */
 export function pushOverride<T>(stack: { value: T }[], value: T): Override {
   const entry = { value };
@@ -128,7 +76,8 @@ const installedClocks: { value: Clock }[] = [];
  *
  * @example The system clock by default
  * ```ts
- * import { getClock, systemClock } from "@pml/store";
+ * import { systemClock } from "@pml/store";
+ * import { getClock } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
  * assert.equal(getClock(), systemClock);
@@ -143,8 +92,8 @@ export function getClock(): Clock {
  *
  * @example Installing a fake clock for a block
  * ```ts
- * import { getClock, systemClock } from "@pml/store";
- * import { FakeClock, installClock } from "@pml/store/fixtures";
+ * import { systemClock } from "@pml/store";
+ * import { FakeClock, getClock, installClock } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
  * {

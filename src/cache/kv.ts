@@ -9,16 +9,14 @@
 import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import process from "node:process";
-import { CacheError } from "./cache_error.ts";
 import { type Override, pushOverride } from "./clock.ts";
 import type { KvClient } from "./kv_client.ts";
+import { CacheError } from "./workflow_state_cache.ts";
 
 /** The KV path used when `PML_KV_PATH` is unset or empty, relative to the working directory. */
 export const DEFAULT_KV_PATH = ".pml/kv.db";
-
 /** The path that opens an ephemeral in-memory store. */
 export const MEMORY_KV_PATH = ":memory:";
-
 /** What every SQLite database file, hence every KV file, starts with. */
 const SQLITE_HEADER = "SQLite format 3\0";
 
@@ -30,13 +28,12 @@ export function resolveKvPath(
 }
 
 /**
- * Opens a new KV connection at `path` (a file path, {@linkcode MEMORY_KV_PATH} or a KV Connect URL),
- * creating the parent directory of a file path first. The caller owns the connection. Private to the
- * package: applications use {@linkcode getKv}.
+ * Opens a new KV connection, owned by the caller, at `path` (a file path, creating its directory;
+ * {@linkcode MEMORY_KV_PATH}; or a KV Connect URL). Private: applications use {@linkcode getKv}.
  *
- * @throws {CacheError} `KV_OPEN_FAILED` (`path`, `cause`) when the directory cannot be created, the
- * store cannot be opened, or the file is not a SQLite database: that one is refused before the opener
- * sees it, whose reaction to a garbled file ranges from an error to a process abort.
+ * @throws {CacheError} `KV_OPEN_FAILED` (`path`, `cause`) when the directory or store cannot be
+ * opened, or the file is not a SQLite database (refused before the opener sees it: its reaction to
+ * a garbled file ranges from an error to a process abort).
  */
 export async function openKvClient(path: string): Promise<KvClient> {
   const at = `Cannot open Deno KV at ${JSON.stringify(path)}`;
@@ -56,11 +53,10 @@ export async function openKvClient(path: string): Promise<KvClient> {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new CacheError("KV_OPEN_FAILED", `${at}: ${reason}`, { path, cause });
   }
-  throw new CacheError(
-    "KV_OPEN_FAILED",
-    `${at}: the file is not a KV database (it does not start with the SQLite header "SQLite format 3\\0"); point PML_KV_PATH at another file or remove this one`,
-    { path },
-  );
+  const reason =
+    `the file is not a KV database (it does not start with the SQLite header "SQLite format 3\\0")`;
+  const advice = "point PML_KV_PATH at another file or remove this one";
+  throw new CacheError("KV_OPEN_FAILED", `${at}: ${reason}; ${advice}`, { path });
 }
 
 /** The first bytes of `path` as latin-1 text; `""` for a missing or empty file. */
@@ -95,10 +91,9 @@ const installed: { value: KvClient }[] = [];
  * import { installKv } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const kv = await Deno.openKv(":memory:");
+ * using kv = await Deno.openKv(":memory:");
  * using _override = installKv(kv);
  * assert.equal(await getKv(), kv);
- * kv.close();
  * ```
  */
 export async function getKv(): Promise<KvClient> {
@@ -120,9 +115,8 @@ export async function getKv(): Promise<KvClient> {
 }
 
 /**
- * Closes the connection that {@linkcode getKv} opened, if any, waiting for it to finish opening first;
- * the next `getKv()` opens a new one. An installed KV belongs to its installer and is left open.
- * Closing twice is harmless.
+ * Closes the connection that {@linkcode getKv} opened, if any, once it is open; the next `getKv()`
+ * opens a new one. An installed KV belongs to its installer and stays open. Closing twice is harmless.
  *
  * @example An installed KV stays open
  * ```ts
@@ -130,11 +124,10 @@ export async function getKv(): Promise<KvClient> {
  * import { installKv } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const kv = await Deno.openKv(":memory:");
+ * using kv = await Deno.openKv(":memory:");
  * using _override = installKv(kv);
  * await closeKv();
  * assert.equal((await kv.set(["still"], "open")).ok, true);
- * kv.close();
  * ```
  */
 export async function closeKv(): Promise<void> {
@@ -144,8 +137,7 @@ export async function closeKv(): Promise<void> {
 }
 
 /**
- * Makes `kv` the shared KV until the returned override is restored; the caller keeps ownership and
- * closes `kv` itself.
+ * Makes `kv` the shared KV until the returned override is restored; the caller still owns `kv`.
  *
  * @example Installing and restoring
  * ```ts
@@ -153,11 +145,10 @@ export async function closeKv(): Promise<void> {
  * import { installKv } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * const kv = await Deno.openKv(":memory:");
+ * using kv = await Deno.openKv(":memory:");
  * const override = installKv(kv);
  * assert.equal(await getKv(), kv);
  * override.restore();
- * kv.close();
  * ```
  */
 export function installKv(kv: KvClient): Override {

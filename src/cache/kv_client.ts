@@ -1,7 +1,7 @@
 /**
- * The narrow key-value interface the cache depends on: the subset of `Deno.Kv` it uses. Deno's
- * `Deno.Kv` and the `Kv` of the `@deno/kv` npm package (used under Node) both satisfy it, and a test
- * can pass its own implementation.
+ * The narrow key-value interface the cache depends on: the subset of `Deno.Kv` it uses, with the
+ * `Deno.Kv` semantics. `Deno.Kv` and the `Kv` of the `@deno/kv` npm package (used under Node) both
+ * satisfy it, and a test can pass its own implementation.
  *
  * @module
  */
@@ -19,10 +19,7 @@ export interface KvEntry<T> {
   versionstamp: string;
 }
 
-/**
- * The result of a read: `value` and `versionstamp` are `null` when the key is absent. Looser than
- * `Deno.KvEntryMaybe`, so the `@deno/kv` package's `Kv` fits too.
- */
+/** A read: `value` and `versionstamp` are `null` for an absent key (looser than `Deno.KvEntryMaybe`). */
 export interface KvEntryMaybe<T> {
   key: KvKey;
   value: T | null;
@@ -30,26 +27,17 @@ export interface KvEntryMaybe<T> {
 }
 
 /** A successful write, with the versionstamp given to every key it touched. */
-export interface KvCommitResult {
-  ok: true;
-  versionstamp: string;
-}
-
+export type KvCommitResult = { ok: true; versionstamp: string };
 /** An atomic write refused because one of its checks failed. */
-export interface KvCommitError {
-  ok: false;
-}
-
+export type KvCommitError = { ok: false };
 /** A check of an atomic write: `key` must still be at `versionstamp` (`null`: absent). */
-export interface KvAtomicCheck {
-  key: KvKey;
-  versionstamp: string | null;
-}
-
-/** Options of a write: `expireIn` ms after which the store may delete the entry (a lower bound). */
-export interface KvSetOptions {
-  expireIn?: number;
-}
+export type KvAtomicCheck = { key: KvKey; versionstamp: string | null };
+/** `expireIn`: ms after which the store may delete the entry (a lower bound). */
+export type KvSetOptions = { expireIn?: number };
+/** Entries whose keys start with `prefix` (no symbol parts: `@deno/kv` refuses them). */
+export type KvListSelector = { prefix: readonly Exclude<KvKeyPart, symbol>[] };
+/** At most `limit` entries, `batchSize` per round trip. */
+export type KvListOptions = { limit?: number; batchSize?: number };
 
 /** A batch of checks and mutations applied all together or not at all. */
 export interface KvAtomicOperation {
@@ -60,29 +48,17 @@ export interface KvAtomicOperation {
   commit(): Promise<KvCommitResult | KvCommitError>;
 }
 
-/** Selects the entries whose keys start with `prefix` (no symbol parts: `@deno/kv` refuses them). */
-export interface KvListSelector {
-  prefix: readonly Exclude<KvKeyPart, symbol>[];
-}
-
-/** Options of a listing: at most `limit` entries, `batchSize` per round trip. */
-export interface KvListOptions {
-  limit?: number;
-  batchSize?: number;
-}
-
 /**
- * A connection to a key-value store with the `Deno.Kv` semantics.
+ * A connection to a key-value store.
  *
  * @example A `Deno.Kv` is a `KvClient`
  * ```ts
  * import type { KvClient } from "@pml/store";
  * import assert from "node:assert/strict";
  *
- * const kv: KvClient = await Deno.openKv(":memory:");
+ * using kv: KvClient & Disposable = await Deno.openKv(":memory:");
  * await kv.set(["greeting"], "hello");
  * assert.equal((await kv.get<string>(["greeting"])).value, "hello");
- * kv.close();
  * ```
  */
 export interface KvClient {

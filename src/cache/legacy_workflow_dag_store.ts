@@ -1,8 +1,9 @@
 /**
  * The historical workflow DAG store API, with its signatures, return shapes (`Date` fields, `null`
  * for a miss) and error texts (`Workflow <id> not found`, now with a `code`). It ran SQL against
- * `workflow_dags` (dropped by migration 019); now it delegates to `shared_workflow_state.ts` and
- * ignores its first argument, once the database handle.
+ * `workflow_dags` (dropped by migration 019); now each function delegates to its successor in
+ * `shared_workflow_state.ts`, named in its `@deprecated` tag, and ignores its first argument, once
+ * the database handle.
  *
  * @deprecated Use `saveWorkflowState()` and the other functions of `shared_workflow_state.ts`.
  * @module
@@ -24,19 +25,21 @@ import type { WorkflowDag } from "./workflow_dag.ts";
 export type WorkflowDAGRecord = Omit<WorkflowStateRecord, "version">;
 
 /**
- * Saves a workflow DAG for one hour; an empty intent is stored as `null`.
+ * Saves a workflow DAG for one hour; an empty intent (the default) is stored as `null`.
  *
  * @deprecated Use `saveWorkflowState(workflowId, dag, intent)`.
  *
- * @example Saving and reading through the legacy API
+ * @example The historical results and error texts
  * ```ts
- * import { getWorkflowDAG, getWorkflowDAGRecord, saveWorkflowDAG } from "@pml/store";
+ * import { getWorkflowDAGRecord, saveWorkflowDAG, updateWorkflowDAG } from "@pml/store/legacy";
  * import { createKvFixture } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
  * await using _fixture = await createKvFixture({ startMs: 0 });
  * await saveWorkflowDAG(null, "wf-1", { tasks: [] }, "demo");
- * assert.deepEqual(await getWorkflowDAG(null, "wf-1"), { tasks: [] });
+ * await assert.rejects(updateWorkflowDAG(null, "ghost", { tasks: [] }), {
+ *   message: "Workflow ghost not found",
+ * });
  * assert.deepEqual(await getWorkflowDAGRecord(null, "wf-1"), {
  *   workflow_id: "wf-1",
  *   dag: { tasks: [] },
@@ -55,11 +58,7 @@ export async function saveWorkflowDAG(
   await saveWorkflowState(workflowId, dag, intent);
 }
 
-/**
- * The DAG of a live workflow, or `null`.
- *
- * @deprecated Use `getWorkflowState(workflowId)`.
- */
+/** The DAG of a live workflow, or `null`. @deprecated Use `getWorkflowState(workflowId)`. */
 export async function getWorkflowDAG(
   _db: unknown,
   workflowId: string,
@@ -67,11 +66,7 @@ export async function getWorkflowDAG(
   return await getWorkflowState(workflowId);
 }
 
-/**
- * The state of a live workflow, or `null`.
- *
- * @deprecated Use `getWorkflowStateRecord(workflowId)`.
- */
+/** The state of a live workflow, or `null`. @deprecated Use `getWorkflowStateRecord(workflowId)`. */
 export async function getWorkflowDAGRecord(
   _db: unknown,
   workflowId: string,
@@ -87,19 +82,6 @@ export async function getWorkflowDAGRecord(
  *
  * @deprecated Use `updateWorkflowState(workflowId, dag)`.
  * @throws {CacheError} `WORKFLOW_STATE_NOT_FOUND` with the historical message `Workflow <id> not found`.
- *
- * @example Updating a missing workflow fails as it always did
- * ```ts
- * import { updateWorkflowDAG } from "@pml/store";
- * import { createKvFixture } from "@pml/store/fixtures";
- * import assert from "node:assert/strict";
- *
- * await using _fixture = await createKvFixture();
- * await assert.rejects(updateWorkflowDAG(null, "ghost", { tasks: [] }), {
- *   message: "Workflow ghost not found",
- *   code: "WORKFLOW_STATE_NOT_FOUND",
- * });
- * ```
  */
 export async function updateWorkflowDAG(
   _db: unknown,
@@ -109,11 +91,7 @@ export async function updateWorkflowDAG(
   await updateWorkflowState(workflowId, dag);
 }
 
-/**
- * Deletes a workflow's state, if any.
- *
- * @deprecated Use `deleteWorkflowState(workflowId)`.
- */
+/** Deletes a workflow's state, if any. @deprecated Use `deleteWorkflowState(workflowId)`. */
 export async function deleteWorkflowDAG(_db: unknown, workflowId: string): Promise<void> {
   await deleteWorkflowState(workflowId);
 }
@@ -127,11 +105,7 @@ export async function extendWorkflowDAGExpiration(_db: unknown, workflowId: stri
   await refreshWorkflowState(workflowId);
 }
 
-/**
- * Deletes expired workflow states; returns how many.
- *
- * @deprecated Use `sweepExpiredWorkflowStates()`.
- */
+/** Deletes expired workflow states; returns how many. @deprecated Use `sweepExpiredWorkflowStates()`. */
 export async function cleanupExpiredDAGs(_db: unknown): Promise<number> {
   return await sweepExpiredWorkflowStates();
 }

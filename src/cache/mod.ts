@@ -1,15 +1,15 @@
 /**
- * The cache: workflow state in Deno KV with an exact TTL by an injected clock, the shared KV handle,
- * and the deprecated workflow DAG store API on top. Test support (`FakeClock`, `installKv`,
- * `installClock`, `createKvFixture`) is exported by `@pml/store/fixtures`.
+ * The cache: workflow state in Deno KV with an exact TTL by an injected clock, and the shared KV
+ * handle. The deprecated workflow DAG store API on top is exported by `@pml/store/legacy`; test
+ * support (`FakeClock`, `installKv`, `installClock`, `getClock`, `createKvFixture`) by
+ * `@pml/store/fixtures`.
  *
  * @module
  */
 
 export type { KvClient, KvEntryMaybe, KvKey, KvKeyPart } from "./kv_client.ts";
-export { type Clock, getClock, systemClock } from "./clock.ts";
+export { type Clock, systemClock } from "./clock.ts";
 export { closeKv, getKv } from "./kv.ts";
-export { CacheError, type CacheErrorCode, type CacheErrorDetails } from "./cache_error.ts";
 export type {
   DAGStructure,
   JsonObject,
@@ -19,6 +19,9 @@ export type {
   WorkflowTask,
 } from "./workflow_dag.ts";
 export {
+  CacheError,
+  type CacheErrorCode,
+  type CacheErrorDetails,
   type UpdateWorkflowStateOptions,
   WORKFLOW_STATE_TTL_MS,
   type WorkflowDagUpdater,
@@ -26,22 +29,4 @@ export {
   type WorkflowStateCacheOptions,
   type WorkflowStateRecord,
 } from "./workflow_state_cache.ts";
-export {
-  deleteWorkflowState,
-  getWorkflowState,
-  getWorkflowStateRecord,
-  refreshWorkflowState,
-  saveWorkflowState,
-  sweepExpiredWorkflowStates,
-  updateWorkflowState,
-} from "./shared_workflow_state.ts";
-export {
-  cleanupExpiredDAGs,
-  deleteWorkflowDAG,
-  extendWorkflowDAGExpiration,
-  getWorkflowDAG,
-  getWorkflowDAGRecord,
-  saveWorkflowDAG,
-  updateWorkflowDAG,
-  type WorkflowDAGRecord,
-} from "./legacy_workflow_dag_store.ts";
+export * from "./shared_workflow_state.ts";

@@ -1,7 +1,7 @@
 /**
  * The workflow state functions: {@linkcode WorkflowStateCache} with its defaults over the KV and the
  * clock shared at the time of each call ({@linkcode getKv}, {@linkcode getClock}), which tests
- * replace with `createKvFixture()` from `@pml/store/fixtures`.
+ * replace with `createKvFixture()` from `@pml/store/fixtures`. Each throws as its method does.
  *
  * @module
  */
@@ -71,8 +71,7 @@ export async function getWorkflowState(workflowId: string): Promise<WorkflowDag 
  *
  * await using _fixture = await createKvFixture({ startMs: 1_000 });
  * await saveWorkflowState("wf-1", { tasks: [] });
- * const record = await getWorkflowStateRecord("wf-1");
- * assert.equal(record?.expires_at.getTime(), 1_000 + 3_600_000);
+ * assert.equal((await getWorkflowStateRecord("wf-1"))?.expires_at.getTime(), 3_601_000);
  * ```
  */
 export async function getWorkflowStateRecord(
@@ -84,7 +83,7 @@ export async function getWorkflowStateRecord(
 /**
  * Changes the DAG of a live state and restarts its TTL; see {@linkcode WorkflowStateCache.update}.
  *
- * @example Appending a task with an updater function, so concurrent appends are all kept
+ * @example Concurrent appends with an updater function are all kept
  * ```ts
  * import { getWorkflowState, saveWorkflowState, updateWorkflowState } from "@pml/store";
  * import { createKvFixture } from "@pml/store/fixtures";
@@ -132,14 +131,13 @@ export async function refreshWorkflowState(workflowId: string): Promise<boolean>
  *
  * @example Deleting
  * ```ts
- * import { deleteWorkflowState, getWorkflowState, saveWorkflowState } from "@pml/store";
+ * import { deleteWorkflowState, saveWorkflowState } from "@pml/store";
  * import { createKvFixture } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
  * await using _fixture = await createKvFixture();
  * await saveWorkflowState("wf-1", { tasks: [] });
  * assert.equal(await deleteWorkflowState("wf-1"), true);
- * assert.equal(await getWorkflowState("wf-1"), null);
  * ```
  */
 export async function deleteWorkflowState(workflowId: string): Promise<boolean> {

@@ -9,10 +9,8 @@
 
 /** A JSON scalar. */
 export type JsonPrimitive = string | number | boolean | null;
-
 /** Any JSON value. */
 export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
-
 /** A JSON object. */
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -22,16 +20,14 @@ export interface WorkflowTask {
   id: string;
   /** The tool to call, e.g. `"filesystem:read_file"`. */
   tool: string;
-  /** The tool's arguments. */
   arguments: JsonObject;
   /** Ids of the tasks that must finish first; each names another task of the DAG, with no cycle. */
   dependsOn: string[];
-  /** Further JSON fields, stored as they are. */
   [field: string]: JsonValue;
 }
 
 /**
- * A workflow DAG: its tasks, plus any JSON fields.
+ * A workflow DAG: its tasks, in any order, plus any JSON fields.
  *
  * @example A two-task DAG
  * ```ts
@@ -48,9 +44,7 @@ export interface WorkflowTask {
  * ```
  */
 export interface WorkflowDag {
-  /** The tasks, in any order. */
   tasks: WorkflowTask[];
-  /** Further JSON fields, stored as they are. */
   [field: string]: JsonValue;
 }
 
@@ -60,23 +54,14 @@ export type DAGStructure = WorkflowDag;
 /** The deepest nesting of arrays and objects accepted, counting the DAG itself as level 1. */
 export const MAX_JSON_DEPTH = 64;
 
-/** Checks that `dag` is a {@linkcode WorkflowDag}, as {@linkcode copyWorkflowDag} does. Private. */
-export function assertWorkflowDag(
-  dag: unknown,
-  action = "validate workflow DAG",
-): asserts dag is WorkflowDag {
-  copyWorkflowDag(dag, action);
-}
-
 /**
- * Validates `dag` and returns the copy that was validated, which is what the cache stores: plain JSON
- * data (own enumerable data properties, finite numbers with `-0` as `0`, at most
+ * Validates `dag` and returns the validated copy, which is what the cache stores: plain JSON data
+ * (own enumerable data properties, finite numbers with `-0` as `0`, at most
  * {@linkcode MAX_JSON_DEPTH} levels), unique task ids, and `dependsOn` entries naming tasks of the
  * DAG without a cycle. `size.bound` grows by an upper bound of the copy's V8-serialized bytes.
+ * Private to the cache.
  *
- * @throws {TypeError} Naming the first offending path (`undefined`, bigints, functions, class
- * instances, accessors, non-enumerable or symbol-keyed properties, array holes or extra properties,
- * circular references…), or the tasks on a cycle.
+ * @throws {TypeError} Naming the first offending path, or the tasks on a cycle.
  * @throws {RangeError} When the DAG nests deeper than {@linkcode MAX_JSON_DEPTH} levels.
  */
 export function copyWorkflowDag(
@@ -84,50 +69,51 @@ export function copyWorkflowDag(
   action: string,
   size: { bound: number } = { bound: 0 },
 ): WorkflowDag {
-  const refuse = (expected: string): never => {
-    throw new TypeError(`Cannot ${action}: expected ${expected}`);
-  };
-  const check = (ok: boolean, what: string, found: unknown) =>
-    ok || refuse(`${what}, found ${describeValue(found)}`);
-  check(isPlainObject(dag), "the DAG to be an object", dag);
-  const copy = copyJson({ action, size, ancestors: new Set(), keys: [] }, dag) as WorkflowDag;
-  check(Array.isArray(copy.tasks), "dag.tasks to be an array", copy.tasks);
+  if (!isPlainObject(dag)) refuse(action, "the DAG to be an object", dag);
+  const copy = copyJson({ action, size, ancestors: [], keys: [] }, dag) as WorkflowDag;
+  if (!Array.isArray(copy.tasks)) refuse(action, "dag.tasks to be an array", copy.tasks);
   const indexById = new Map<string, number>();
-  copy.tasks.forEach((task: Record<string, unknown>, index) => {
-    const path = `dag.tasks[${index}]`;
-    check(isPlainObject(task), `${path} to be an object`, task);
+  for (const [index, task] of (copy.tasks as unknown as Record<string, unknown>[]).entries()) {
+    const at = `dag.tasks[${index}]`;
+    if (!isPlainObject(task)) refuse(action, `${at} to be an object`, task);
     for (const field of ["id", "tool"]) {
       const value = task[field];
-      check(
-        typeof value === "string" && value !== "",
-        `${path}.${field} to be a non-empty string`,
-        value,
-      );
+      if (typeof value !== "string" || value === "") {
+        refuse(action, `${at}.${field} to be a non-empty string`, value);
+      }
     }
-    check(isPlainObject(task.arguments), `${path}.arguments to be an object`, task.arguments);
-    const dependsOn = task.dependsOn as unknown[];
-    check(Array.isArray(dependsOn), `${path}.dependsOn to be an array of task ids`, dependsOn);
-    dependsOn.forEach((dependency, at) =>
-      check(typeof dependency === "string", `${path}.dependsOn[${at}] to be a string`, dependency)
-    );
-    const id = task.id as string;
+    const { id, arguments: args, dependsOn } = task as Partial<WorkflowTask> & { id: string };
+    if (!isPlainObject(args)) refuse(action, `${at}.arguments to be an object`, args);
+    if (!Array.isArray(dependsOn)) {
+      refuse(action, `${at}.dependsOn to be an array of task ids`, dependsOn);
+    }
+    const bad = dependsOn.findIndex((dependency) => typeof dependency !== "string");
+    if (bad !== -1) refuse(action, `${at}.dependsOn[${bad}] to be a string`, dependsOn[bad]);
     const first = indexById.get(id);
     if (first !== undefined) {
-      refuse(`unique task ids, found ${JSON.stringify(id)} at dag.tasks[${first}] and ${path}`);
+      refuse(
+        action,
+        `unique task ids, found ${JSON.stringify(id)} at dag.tasks[${first}] and ${at}`,
+      );
     }
     indexById.set(id, index);
-  });
+  }
   copy.tasks.forEach((task, index) =>
     task.dependsOn.forEach((dependency, at) => {
-      const name = JSON.stringify(dependency);
-      if (!indexById.has(dependency)) {
-        refuse(`dag.tasks[${index}].dependsOn[${at}] to name a task of the DAG, found ${name}`);
-      }
+      if (indexById.has(dependency)) return;
+      const found = `found ${JSON.stringify(dependency)}`;
+      refuse(action, `dag.tasks[${index}].dependsOn[${at}] to name a task of the DAG, ${found}`);
     })
   );
   const cycle = findCycle(copy.tasks, indexById)?.map((id) => JSON.stringify(id)).join(" → ");
-  if (cycle !== undefined) refuse(`dependsOn to form no cycle, found ${cycle}`);
+  if (cycle !== undefined) refuse(action, `dependsOn to form no cycle, found ${cycle}`);
   return copy;
+}
+
+/** Throws the `TypeError` of a failed check: what was `expected`, and the value found if given. */
+function refuse(action: string, expected: string, ...found: [unknown?]): never {
+  const what = found.length === 0 ? "" : `, found ${describeValue(found[0])}`;
+  throw new TypeError(`Cannot ${action}: expected ${expected}${what}`);
 }
 
 /**
@@ -165,56 +151,57 @@ function findCycle(tasks: WorkflowTask[], indexById: Map<string, number>): strin
   return null;
 }
 
-/** What one copy carries down the tree; `keys` is the path below `dag`, formatted only on error. */
+/**
+ * What one copy carries down the tree: `size.bound`, an upper bound of the V8 serialization (2
+ * bytes per UTF-16 unit plus tags), and `keys`, the path below `dag`, formatted only on error.
+ */
 interface Walk {
   action: string;
-  /** Upper bound of the V8 serialization (what KV stores): 2 bytes per UTF-16 unit plus tags. */
   size: { bound: number };
-  ancestors: Set<object>;
+  /** The arrays and objects above the current value: a few, so a list beats a `Set`. */
+  ancestors: object[];
   keys: (string | number)[];
 }
 
 /** A copy of `value`, reading each own property once, through its descriptor. */
 function copyJson(walk: Walk, value: unknown): unknown {
-  const { ancestors, size } = walk;
-  size.bound += typeof value === "string" ? 6 + 2 * value.length : 16;
+  walk.size.bound += typeof value === "string" ? 6 + 2 * value.length : 16;
   if (typeof value === "string" || typeof value === "boolean" || value === null) return value;
   if (typeof value === "number" && Number.isFinite(value)) return value === 0 ? 0 : value;
-  if (typeof value !== "object") return refuse(walk, describeValue(value));
-  if (ancestors.has(value)) refuse(walk, "a circular reference");
-  if (ancestors.size >= MAX_JSON_DEPTH) {
-    const path = pathOf(walk);
-    throw new RangeError(
-      `Cannot ${walk.action}: expected at most ${MAX_JSON_DEPTH} levels of nested arrays and objects, found deeper nesting at ${path}`,
-    );
+  if (typeof value !== "object") return refuseAt(walk, describeValue(value));
+  const { ancestors } = walk;
+  if (ancestors.includes(value)) refuseAt(walk, "a circular reference");
+  if (ancestors.length >= MAX_JSON_DEPTH) {
+    const found = `found deeper nesting at ${pathOf(walk)}`;
+    const expected = `expected at most ${MAX_JSON_DEPTH} levels of nested arrays and objects`;
+    throw new RangeError(`Cannot ${walk.action}: ${expected}, ${found}`);
   }
   const array = Array.isArray(value) ? value : null;
-  if (!array && !isPlainObject(value)) refuse(walk, describeValue(value));
-  if (array && Reflect.ownKeys(array).length !== array.length + 1) {
-    for (let index = 0; index < array.length; index++) {
-      if (!Object.hasOwn(array, index)) refuse(walk, "an empty array slot", index);
-    }
-    refuse(walk, "an array with properties besides its items");
-  }
-  ancestors.add(value);
+  if (array === null && !isPlainObject(value)) refuseAt(walk, describeValue(value));
+  const keys = array ? null : Reflect.ownKeys(value);
+  ancestors.push(value);
   const copy = (array ? [] : {}) as Record<string | number, unknown>;
-  for (const key of array ? [...array.keys()] : Reflect.ownKeys(value)) {
-    if (typeof key === "symbol") refuse(walk, "an object with symbol-keyed properties");
-    if (typeof key === "string") size.bound += 6 + 2 * key.length;
+  for (let at = 0, count = keys ? keys.length : array!.length; at < count; at++) {
+    const key = keys ? keys[at]! : at;
+    if (typeof key === "symbol") refuseAt(walk, "an object with symbol-keyed properties");
+    if (typeof key === "string") walk.size.bound += 6 + 2 * key.length;
     const descriptor = Object.getOwnPropertyDescriptor(value, key);
-    if (descriptor === undefined) refuse(walk, "an empty array slot", key);
-    if (!("value" in descriptor)) refuse(walk, "an accessor property (get/set)", key);
-    if (!descriptor.enumerable) refuse(walk, "a non-enumerable property", key);
+    if (descriptor === undefined) refuseAt(walk, "an empty array slot", key);
+    if (!("value" in descriptor)) refuseAt(walk, "an accessor property (get/set)", key);
+    if (!descriptor.enumerable) refuseAt(walk, "a non-enumerable property", key);
     walk.keys.push(key);
     copy[key] = copyJson(walk, descriptor.value);
     walk.keys.pop();
   }
-  ancestors.delete(value);
+  if (array && Reflect.ownKeys(array).length !== array.length + 1) {
+    refuseAt(walk, "an array with properties besides its items");
+  }
+  ancestors.pop();
   return copy;
 }
 
 /** Throws naming the current path, or the path of its property `key`. */
-function refuse(walk: Walk, found: string, key?: string | number): never {
+function refuseAt(walk: Walk, found: string, key?: string | number): never {
   if (key !== undefined) walk.keys.push(key);
   throw new TypeError(
     `Cannot ${walk.action}: expected plain JSON data at ${pathOf(walk)}, found ${found}`,
@@ -243,19 +230,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** A short description of a value for error messages: `number NaN`, `string "x"`, `Date`, `array`. */
 function describeValue(value: unknown): string {
-  switch (typeof value) {
-    case "number":
-    case "boolean":
-      return `${typeof value} ${String(value)}`;
-    case "string":
-      return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-    case "object": {
-      if (value === null) return "null";
-      if (Array.isArray(value)) return "array";
-      const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-      return isPlainObject(value) || typeof name !== "string" || name === "" ? "object" : name;
-    }
-    default:
-      return typeof value;
+  if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${value}`;
+  if (typeof value === "string") {
+    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   }
+  if (typeof value !== "object") return typeof value;
+  if (value === null || Array.isArray(value)) return value === null ? "null" : "array";
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return isPlainObject(value) || typeof name !== "string" || name === "" ? "object" : name;
 }

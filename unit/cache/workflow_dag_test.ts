@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assertWorkflowDag, type WorkflowDag } from "../../src/cache/workflow_dag.ts";
+import { copyWorkflowDag, type WorkflowDag } from "../../src/cache/workflow_dag.ts";
 import { test } from "../_test.ts";
 
 const task = (id: string, dependsOn: string[] = []) => ({
@@ -9,20 +9,22 @@ const task = (id: string, dependsOn: string[] = []) => ({
   dependsOn,
 });
 
-test("assertWorkflowDag() accepts a DAG of plain JSON data with extra fields", () => {
+test("copyWorkflowDag() accepts a DAG of plain JSON data with extra fields and copies it", () => {
   const dag: WorkflowDag = {
     tasks: [task("a"), { ...task("b", ["a"]), retries: 2, meta: { tags: ["x"], note: null } }],
     version: 3,
   };
-  assertWorkflowDag(dag);
-  assertWorkflowDag({ tasks: [] });
-  assertWorkflowDag({
+  const copy = copyWorkflowDag(dag, "save workflow state");
+  assert.deepEqual(copy, dag);
+  assert.notEqual(copy.tasks, dag.tasks);
+  assert.deepEqual(copyWorkflowDag({ tasks: [] }, "save workflow state"), { tasks: [] });
+  copyWorkflowDag({
     tasks: [task("a")],
     nullProto: Object.assign(Object.create(null), { k: 1 }),
-  });
+  }, "save workflow state");
 });
 
-test("assertWorkflowDag() refuses malformed DAGs naming the offending path", async (t) => {
+test("copyWorkflowDag() refuses malformed DAGs naming the offending path", async (t) => {
   const circular: Record<string, unknown> = {};
   circular.self = circular;
   class Point {
@@ -132,7 +134,7 @@ test("assertWorkflowDag() refuses malformed DAGs naming the offending path", asy
   ];
   for (const [label, dag, reason] of cases) {
     await t.step(label, () => {
-      assert.throws(() => assertWorkflowDag(dag, "save workflow state"), {
+      assert.throws(() => copyWorkflowDag(dag, "save workflow state"), {
         name: "TypeError",
         message: `Cannot save workflow state: ${reason}`,
       });
@@ -140,7 +142,8 @@ test("assertWorkflowDag() refuses malformed DAGs naming the offending path", asy
   }
 });
 
-test("assertWorkflowDag() accepts a value shared by two fields (not a cycle)", () => {
+test("copyWorkflowDag() accepts a value shared by two fields (not a cycle)", () => {
   const shared = { path: "x" };
-  assertWorkflowDag({ tasks: [{ ...task("a"), arguments: { one: shared, two: shared } }] });
+  const dag = { tasks: [{ ...task("a"), arguments: { one: shared, two: shared } }] };
+  assert.deepEqual(copyWorkflowDag(dag, "save workflow state"), dag);
 });

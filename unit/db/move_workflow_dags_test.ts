@@ -5,7 +5,7 @@ import { runStatements } from "../../src/db/migrator.ts";
 import { moveWorkflowDagsToKv } from "../../src/db/move_workflow_dags.ts";
 import { MigrationError } from "../../src/db/errors.ts";
 import type { DbClient } from "../../src/db/db_client.ts";
-import { FakeClock } from "../../src/cache/clock.ts";
+import { FakeClock } from "../../fixtures/fake_clock.ts";
 import { WorkflowStateCache } from "../../src/cache/workflow_state_cache.ts";
 
 const NOW = 1_750_000_000_000;

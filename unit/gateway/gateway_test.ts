@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/cache/clock.ts";
+import { FakeClock } from "../../fixtures/fake_clock.ts";
 import { Gateway, type ToolCaller } from "../../src/gateway/gateway.ts";
 import { GatewayError } from "../../src/gateway/gateway_error.ts";
 import { stubDb } from "../_stub_db.ts";

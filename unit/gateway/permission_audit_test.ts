@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeClock } from "../../src/cache/clock.ts";
+import { FakeClock } from "../../fixtures/fake_clock.ts";
 import { DbError } from "../../src/db/errors.ts";
 import { GatewayError } from "../../src/gateway/gateway_error.ts";
 import {

@@ -5,7 +5,7 @@ import { migrate } from "../../../src/db/migrator.ts";
 import { migrated, rolledBack } from "../_migrate.ts";
 import type { DbClient } from "../../../src/db/db_client.ts";
 import { moveWorkflowDagsToKv } from "../../../src/db/move_workflow_dags.ts";
-import { FakeClock } from "../../../src/cache/clock.ts";
+import { FakeClock } from "../../../fixtures/fake_clock.ts";
 import { WorkflowStateCache } from "../../../src/cache/workflow_state_cache.ts";
 
 const upTo018 = migrations.filter((m) => m.version <= 18);
