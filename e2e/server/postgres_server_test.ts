@@ -12,7 +12,11 @@ import type { DbClient } from "../../src/db/db_client.ts";
 import { MIGRATION_LOCK_KEY } from "../../src/db/_migration_lock.ts";
 import { AUDIT_UUID_CONVERSION } from "../../src/db/migrations/019_db_schema_cleanup.ts";
 import { openPglite, pgliteClient } from "../../src/db/pglite_client.ts";
-import { findPostgresInstalls, startPostgresServer } from "./_postgres_server.ts";
+import {
+  findPostgresInstalls,
+  type PostgresServer,
+  startPostgresServer,
+} from "./_postgres_server.ts";
 import { NOTES } from "./_notes.ts";
 import { migrations } from "../../src/db/migrations.ts";
 import { migrationChecksum } from "../../src/db/migration_checksum.ts";
@@ -44,6 +48,13 @@ async function holdMigrationLock(holder: DbClient) {
     await release;
   });
   return { holderPid: await held, letGo, holding };
+}
+
+/** Creates the database `name` on `server` and returns its URL. */
+async function createDatabase(server: PostgresServer, name: string): Promise<string> {
+  await using admin = await openPostgres(server.url);
+  await admin.exec(`CREATE DATABASE ${name}`);
+  return server.urlOf(name);
 }
 
 async function contract(db: DbClient): Promise<void> {
@@ -183,11 +194,7 @@ for (const install of installs) {
       await t.step(
         "two migrator processes started together apply each migration once",
         async () => {
-          {
-            await using admin = await openPostgres(server.url);
-            await admin.exec("CREATE DATABASE two_processes");
-          }
-          const url = server.urlOf("two_processes");
+          const url = await createDatabase(server, "two_processes");
           const runs = await Promise.all([1, 2].map(() =>
             new Deno.Command(Deno.execPath(), {
               args: ["run", "--allow-all", MIGRATOR, url],
@@ -217,11 +224,7 @@ for (const install of installs) {
       await t.step(
         "the CLI says it waits for another migrator (pid …), then finds the database up to date",
         async () => {
-          {
-            await using admin = await openPostgres(server.url);
-            await admin.exec("CREATE DATABASE cli_wait");
-          }
-          const url = server.urlOf("cli_wait");
+          const url = await createDatabase(server, "cli_wait");
           await using holder = await openPostgres(url);
           // A database already at 019 (recorded as a pgvector server would leave it), so `migrate` has
           // nothing to apply but still takes the migration lock to check the history.
@@ -284,11 +287,7 @@ for (const install of installs) {
       });
 
       await t.step("019 converts and quarantines the same audit rows as PGlite", async () => {
-        {
-          await using admin = await openPostgres(server.url);
-          await admin.exec("CREATE DATABASE audit");
-        }
-        await using db = await openPostgres(server.urlOf("audit"));
+        await using db = await openPostgres(await createDatabase(server, "audit"));
         assert.deepEqual(await convertAudit(db), await auditOnPglite());
       });
     } finally {
