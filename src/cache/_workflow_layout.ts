@@ -103,9 +103,14 @@ export function workflowKey(id: string): KvKey {
   return [WORKFLOW_NAMESPACE, id];
 }
 
-/** The keys of every chunk slot of `id`, written or deleted together by each write. */
+/** The key of chunk slot `index` of `id`. */
+export function chunkKey(id: string, index: number): KvKey {
+  return [WORKFLOW_CHUNK_NAMESPACE, id, index];
+}
+
+/** The keys of every chunk slot of `id`, read together with the header. */
 export function chunkKeys(id: string): KvKey[] {
-  return Array.from({ length: MAX_CHUNKS }, (_, index) => [WORKFLOW_CHUNK_NAMESPACE, id, index]);
+  return Array.from({ length: MAX_CHUNKS }, (_, index) => chunkKey(id, index));
 }
 
 /** Classifies a raw header entry. */

@@ -179,7 +179,9 @@ export class WorkflowStateCache {
 
   /**
    * Stores `dag` and `intent` (empty: `null`) with a fresh `created_at` and TTL, replacing any
-   * previous state, even an unreadable one, without reading it first.
+   * previous state, even an unreadable one, without reading it first. An inline (small) state saved
+   * over a chunked one leaves the old chunks to their own expiry, `sweepExpired()` or the next
+   * chunked write: they belong to no header, so no read returns them.
    *
    * @throws {TypeError | RangeError} For a bad id, DAG, intent or clock time; nothing is written.
    * @throws {CacheError} `WORKFLOW_STATE_TOO_LARGE` before anything is written; `KV_BUSY`.
@@ -191,7 +193,8 @@ export class WorkflowStateCache {
     const copy = copyWorkflowDag(dag, action, size);
     const fields = { intent: normalizeIntent(action, intent), ...this.#times(action) };
     const operation = this.#kv.atomic();
-    this.#stage(operation, workflowId, this.#layOut(action, workflowId, copy, fields, size.bound));
+    const write = this.#layOut(action, workflowId, copy, fields, size.bound);
+    this.#stage(operation, workflowId, write, 0);
     await this.#retry(action, () => operation.commit());
   }
 
@@ -310,8 +313,9 @@ export class WorkflowStateCache {
       if (found.kind === "header" && now < found.header.expiresAt) continue;
       const operation = this.#kv.atomic().check(entry);
       const id = entry.key[1];
-      if (entry.key.length === 2 && typeof id === "string") this.#stage(operation, id, "delete");
-      else operation.delete(entry.key);
+      if (entry.key.length === 2 && typeof id === "string") {
+        this.#stage(operation, id, "delete", layout.MAX_CHUNKS);
+      } else operation.delete(entry.key);
       if ((await this.#retry(action, () => operation.commit())).ok) removed++;
     }
     const headers = new Map<string, Current>();
@@ -344,7 +348,7 @@ export class WorkflowStateCache {
       const { result, write } = await decide(current, attempt);
       if (write === undefined) return result;
       const operation = this.#kv.atomic().check({ key, versionstamp: current.found.versionstamp });
-      this.#stage(operation, workflowId, write);
+      this.#stage(operation, workflowId, write, staleSlots(current.found, write));
       if ((await this.#retry(action, () => operation.commit())).ok) return result;
       if (attempt < this.maxAttempts) await backoff(attempt);
     }
@@ -388,16 +392,27 @@ export class WorkflowStateCache {
     return header && { header, dag: current.dag!, version: current.found.versionstamp! };
   }
 
-  /** Adds a write (header, chunks, and deletion of the unused chunk slots) or a deletion. */
-  #stage(operation: KvAtomicOperation, id: string, write: layout.WorkflowLayout | "delete"): void {
-    const slots = layout.chunkKeys(id);
+  /**
+   * Adds a write or a deletion of the header and chunk slots. A chunked write sets its chunks and
+   * deletes every other slot; an inline write or a deletion deletes only the first `stale` slots, those
+   * the header it replaces may use (what the read found; unknown, as in `save`, is 0).
+   */
+  #stage(
+    operation: KvAtomicOperation,
+    id: string,
+    write: layout.WorkflowLayout | "delete",
+    stale: number,
+  ): void {
     const expireIn = this.ttlMs; // Only a hint for KV's clean-up; `expiresAt` decides expiry.
     if (write === "delete") operation.delete(layout.workflowKey(id));
     else operation.set(layout.workflowKey(id), write.header, { expireIn });
-    for (let index = 0; index < layout.MAX_CHUNKS; index++) {
-      const chunk = write === "delete" ? undefined : write.chunks[index];
-      if (chunk === undefined) operation.delete(slots[index]!);
-      else operation.set(slots[index]!, chunk, { expireIn });
+    const chunks = write === "delete" ? [] : write.chunks;
+    const slots = chunks.length === 0 ? stale : layout.MAX_CHUNKS;
+    for (let index = 0; index < slots; index++) {
+      const key = layout.chunkKey(id, index);
+      const chunk = chunks[index];
+      if (chunk === undefined) operation.delete(key);
+      else operation.set(key, chunk, { expireIn });
     }
   }
 
@@ -464,6 +479,15 @@ export class WorkflowStateCache {
       return entries;
     });
   }
+}
+
+/**
+ * How many chunk slots a write over `found` clears: all for a deletion or over an unreadable header,
+ * else those the header found uses.
+ */
+function staleSlots(found: layout.FoundHeader, write: layout.WorkflowLayout | "delete"): number {
+  if (write === "delete" || found.kind === "unreadable") return layout.MAX_CHUNKS;
+  return found.kind === "header" ? found.header.chunkCount : 0;
 }
 
 /** Sleeps a random time below `2^attempt` ms, capped at 50 ms, so contenders spread out. */

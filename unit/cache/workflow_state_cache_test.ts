@@ -118,6 +118,29 @@ test("`sweepExpired()` deletes expired and unreadable states and orphan chunks",
   assert.deepEqual(await cache.get("live"), chainDag(2_000));
 });
 
+test("an inline save over a chunked state leaves chunks no read returns, until the sweep", async () => {
+  await using fixture = await createKvFixture({ startMs: 0 });
+  const { cache, kv } = fixture;
+  await cache.save("wf", chainDag(2_000), "big");
+  const chunks = await keysUnder(kv, "workflow_chunk");
+  assert.ok(chunks.length > 1);
+  await cache.save("wf", chainDag(1), "small");
+  assert.deepEqual(
+    await keysUnder(kv, "workflow_chunk"),
+    chunks,
+    "save does not read, so it keeps them",
+  );
+  assert.deepEqual(await cache.get("wf"), chainDag(1));
+  assert.equal((await cache.getRecord("wf"))?.intent, "small");
+  assert.equal(await cache.sweepExpired(), 0);
+  assert.deepEqual(await keysUnder(kv, "workflow_chunk"), []);
+  assert.deepEqual(await cache.get("wf"), chainDag(1));
+  await cache.save("wf", chainDag(2_000));
+  await cache.save("wf", chainDag(1));
+  assert.equal(await cache.delete("wf"), true);
+  assert.deepEqual(await snapshot(kv), [], "delete() removes every chunk slot");
+});
+
 test("large states are chunked and read back whole", async (t) => {
   await using fixture = await createKvFixture({ startMs: 0 });
   const { cache, kv } = fixture;
