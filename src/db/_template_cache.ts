@@ -85,7 +85,7 @@ export async function startFromTemplate(
   const archive = await loadTemplate(key, name);
   if (archive !== null) {
     try {
-      return await PGlite.create(pgliteOptions({ loadDataDir: new Blob([archive]) }));
+      return await PGlite.create(pgliteOptions("memory", { loadDataDir: new Blob([archive]) }));
     } catch (error) {
       await discard(key, name, `PGlite cannot start from it (${(error as Error).message})`);
     }
@@ -107,7 +107,7 @@ export async function clusterArchive(): Promise<Uint8Array<ArrayBuffer> | null> 
   if (key === null) return null;
   const cached = await loadTemplate(key, CLUSTER_TEMPLATE);
   if (cached !== null) return cached;
-  const pg = await PGlite.create(pgliteOptions());
+  const pg = await PGlite.create(pgliteOptions("memory"));
   try {
     return await saveTemplate(key, pg);
   } finally {

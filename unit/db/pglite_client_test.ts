@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openDatabase } from "../../src/db/pglite_client.ts";
 import { withFastDb } from "../../fixtures/test_db.ts";
+import { MEMORY_SHARED_BUFFERS } from "../../src/db/_pglite_options.ts";
 
 Deno.test("query(), queryOne() and exec() on the harness database", async () => {
   await withFastDb(async (db) => {
@@ -13,6 +14,22 @@ Deno.test("query(), queryOne() and exec() on the harness database", async () => 
     assert.deepEqual(await db.queryOne("SELECT label FROM t WHERE id = $1", [2]), { label: "b" });
     assert.equal(await db.queryOne("SELECT label FROM t WHERE id = $1", [3]), null);
   });
+});
+
+Deno.test("an in-memory instance runs with a small shared_buffers, a data directory with the default", async () => {
+  // The harness's databases are in memory, as openDatabase({ path: "memory://" }) is.
+  await withFastDb(async (db) => {
+    assert.deepEqual(await db.query("SHOW shared_buffers"), [{
+      shared_buffers: MEMORY_SHARED_BUFFERS,
+    }]);
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    await using onDisk = await openDatabase({ path: join(dir, "db") });
+    assert.deepEqual(await onDisk.query("SHOW shared_buffers"), [{ shared_buffers: "128MB" }]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("exec() refuses parameters instead of dropping them", async () => {
