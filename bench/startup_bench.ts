@@ -6,6 +6,11 @@
  * warm-up run when missing). The `--liftoff-only` cases show what V8's optimising tier-up of `pglite.wasm`
  * costs a start; a process that starts and imports nothing shows Deno's own share.
  *
+ * A second group takes a start from the template apart (all `--liftoff-only`, as the test tasks run):
+ * the start `openDatabase()` makes (pgvector, `shared_buffers` 16 MB), the same with PostgreSQL's
+ * default 128 MB pool, the same without pgvector, only importing PGlite and compiling `pglite.wasm`,
+ * and only importing it. The differences are what each part costs.
+ *
  * Run: `deno task bench bench/startup_bench.ts`
  *
  * @module
@@ -26,6 +31,30 @@ const scripts = {
   openDatabase: `import { openDatabase } from "${root}src/db/pglite_client.ts";
     await using db = await openDatabase();
     await db.query("SELECT 1");`,
+};
+
+/** A start from the cached cluster template with `options` beside the archive. */
+function templateStart(options: string): string {
+  return `import { PGlite } from "@electric-sql/pglite";
+    import { vector } from "@electric-sql/pglite-pgvector";
+    import { clusterArchive } from "${root}src/db/_template_cache.ts";
+    const archive = await clusterArchive();
+    if (archive === null) throw new Error("the template cache is off");
+    const pg = await PGlite.create({ loadDataDir: new Blob([archive]), ${options} });
+    await pg.query("SELECT 1");
+    await pg.close();`;
+}
+const pool = (size: string) =>
+  `startParams: [...PGlite.defaultStartParams, "-c", "log_startup_progress_interval=0", "-c", "shared_buffers=${size}"]`;
+
+const parts = {
+  template: templateStart(`extensions: { vector }, ${pool("16MB")}`),
+  defaultPool: templateStart(`extensions: { vector }, ${pool("128MB")}`),
+  noVector: templateStart(pool("16MB")),
+  compile: `import "@electric-sql/pglite";
+    const wasm = await Deno.readFile(new URL(import.meta.resolve("@electric-sql/pglite")).pathname.replace(/index\.js$/, "pglite.wasm"));
+    await WebAssembly.compile(wasm);`,
+  importOnly: `import "@electric-sql/pglite";`,
 };
 
 /** A benchmark body that runs `script` in a new process with `v8Flags`, failing loudly if it fails. */
@@ -81,3 +110,29 @@ Deno.bench({
   name: "process only: deno eval, no imports",
   fn: inNewProcess(scripts.process),
 });
+
+const part = { group: "a start from the template, part by part (--liftoff-only)", n: 6, warmup: 1 };
+const liftoff = ["--liftoff-only"];
+Deno.bench({
+  ...part,
+  name: "from the template: pgvector, shared_buffers 16 MB (openDatabase)",
+  baseline: true,
+  fn: inNewProcess(parts.template, liftoff),
+});
+Deno.bench({
+  ...part,
+  name: "the same with shared_buffers 128 MB (PostgreSQL's default)",
+  fn: inNewProcess(parts.defaultPool, liftoff),
+});
+Deno.bench({
+  ...part,
+  name: "the same without pgvector",
+  fn: inNewProcess(parts.noVector, liftoff),
+});
+Deno.bench({
+  ...part,
+  name: "import PGlite and compile pglite.wasm only",
+  fn: inNewProcess(parts.compile, liftoff),
+});
+Deno.bench({ ...part, name: "import PGlite only", fn: inNewProcess(parts.importOnly, liftoff) });
+Deno.bench({ ...part, name: "process only", fn: inNewProcess(scripts.process, liftoff) });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { DbClient, QueryParam, Row } from "./db_client.ts";
 import { DbError } from "./errors.ts";
 
@@ -105,7 +105,9 @@ export async function openPostgres(
       "Cannot open a PostgreSQL database: the URL cannot be parsed; give postgres://user:password@host:port/database",
     );
   }
-  const sql = postgres(url, {
+  // Imported here, not at the top: a module that never connects to a server does not load postgres.js.
+  const { default: connect } = await import("postgres");
+  const sql = connect(url, {
     max: options.maxConnections ?? 4,
     connect_timeout: Math.max(1, Math.ceil((options.connectTimeoutMs ?? 10_000) / 1000)),
     onnotice: () => {},

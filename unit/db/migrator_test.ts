@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { withMigratedDb } from "../../fixtures/test_db.ts";
+// The runner on a migrated database: the fast path is enough (the replay is proven in test_db_test.ts
+// and migrations_test.ts).
+import { withFastDb } from "../../fixtures/test_db.ts";
 import { migrations } from "../../src/db/migrations.ts";
 import { migrate, rollback } from "../../src/db/migrator.ts";
 import { status, verify } from "../../src/db/migration_status.ts";
@@ -34,7 +36,7 @@ async function historyVersions(db: DbClient): Promise<number[]> {
 }
 
 test("migrate() on a migrated database applies nothing", async () => {
-  await withMigratedDb(async (db) => {
+  await withFastDb(async (db) => {
     assert.deepEqual(await migrate(db), { results: [] });
     const current = await status(db);
     assert.equal(current.currentVersion, 19);
@@ -44,7 +46,7 @@ test("migrate() on a migrated database applies nothing", async () => {
 });
 
 test("migrate() stops at a failing migration, names it, and leaves nothing of it behind", async () => {
-  await withMigratedDb(async (db) => {
+  await withFastDb(async (db) => {
     const { results, error } = await migrate(db, { migrations: [...migrations, halfWay, later] });
     assert.ok(error !== undefined);
     assert.equal(error.name, "MigrationError");
@@ -68,7 +70,7 @@ test("migrate() stops at a failing migration, names it, and leaves nothing of it
 });
 
 test("migrate() keeps earlier migrations of the same run when a later one fails", async () => {
-  await withMigratedDb(async (db) => {
+  await withFastDb(async (db) => {
     const { results, error } = await migrate(db, {
       migrations: [...migrations, later, { ...halfWay, version: 22 }],
     });
@@ -80,7 +82,7 @@ test("migrate() keeps earlier migrations of the same run when a later one fails"
 });
 
 test("migrate() returns a result per migration with its time", async () => {
-  await withMigratedDb(async (db) => {
+  await withFastDb(async (db) => {
     const seen: number[] = [];
     const { results, error } = await migrate(db, {
       migrations: [...migrations, later],
@@ -106,7 +108,7 @@ test("migrate() returns a result per migration with its time", async () => {
 });
 
 test("verify() reports an edited migration, and migrate() refuses to run", async () => {
-  await withMigratedDb(async (db) => {
+  await withFastDb(async (db) => {
     const edited = migrations.map((m) =>
       m.version === 18 ? { ...m, up: `${m.up}\n-- edited after it was applied` } : m
     );
@@ -135,7 +137,7 @@ test("verify() reports an edited migration, and migrate() refuses to run", async
 });
 
 test("verify() reports applied versions unknown to the registry and out-of-order ones", async () => {
-  await withMigratedDb(async (db) => {
+  await withFastDb(async (db) => {
     const withoutEight = migrations.filter((m) => m.version !== 8);
     const unknown = await verify(db, withoutEight);
     assert.deepEqual(
@@ -153,7 +155,7 @@ test("verify() reports applied versions unknown to the registry and out-of-order
 });
 
 test("rollback() reverts newer migrations in reverse order and forgets them", async () => {
-  await withMigratedDb(async (db) => {
+  await withFastDb(async (db) => {
     assert.equal((await migrate(db, { migrations: [...migrations, later] })).error, undefined);
     const { results, error } = await rollback(db, { to: 18, migrations: [...migrations, later] });
     assert.equal(error, undefined);
@@ -169,7 +171,7 @@ test("rollback() reverts newer migrations in reverse order and forgets them", as
 });
 
 test("rollback() to a version that is not applied is a clear error and changes nothing", async () => {
-  await withMigratedDb(async (db) => {
+  await withFastDb(async (db) => {
     await assert.rejects(rollback(db, { to: 5 }), {
       code: "ROLLBACK_TARGET_INVALID",
       message:
@@ -189,7 +191,7 @@ test("rollback() to a version that is not applied is a clear error and changes n
 });
 
 test("rollback() to 0 reverts everything, leaving only the history table", async () => {
-  await withMigratedDb(async (db) => {
+  await withFastDb(async (db) => {
     const { results, error } = await rollback(db, { to: 0 });
     assert.equal(error, undefined);
     assert.equal(results.length, 18);
@@ -203,7 +205,7 @@ test("rollback() to 0 reverts everything, leaving only the history table", async
 });
 
 test("migrate() reports a failure after the SQL ran (recording history) as that migration's failure", async () => {
-  await withMigratedDb(async (db) => {
+  await withFastDb(async (db) => {
     const dropsHistory: Migration = {
       version: 20,
       name: "drops_history",
@@ -227,7 +229,7 @@ test("migrate() reports a failure after the SQL ran (recording history) as that 
 });
 
 test("verify() reports a history row whose name was edited, and migrate() refuses to run", async () => {
-  await withMigratedDb(async (db) => {
+  await withFastDb(async (db) => {
     await db.query("UPDATE migrations_history SET name = 'renamed_by_hand' WHERE version = 12");
     const result = await verify(db);
     assert.deepEqual(result.problems, [{
@@ -245,7 +247,7 @@ test("verify() reports a history row whose name was edited, and migrate() refuse
 });
 
 test("migrate() refuses a migration that controls the transaction before anything runs", async (t) => {
-  await withMigratedDb(async (db) => {
+  await withFastDb(async (db) => {
     const cases: Array<[Migration, string]> = [
       [{
         version: 20,
@@ -281,7 +283,7 @@ test("migrate() refuses a migration that controls the transaction before anythin
 });
 
 test("rollback() refuses a down that controls the transaction before reverting anything", async () => {
-  await withMigratedDb(async (db) => {
+  await withFastDb(async (db) => {
     assert.equal((await migrate(db, { migrations: [...migrations, later] })).error, undefined);
     const laterDown = { ...later, down: "DROP TABLE IF EXISTS later; ROLLBACK" };
     await assert.rejects(rollback(db, { to: 18, migrations: [...migrations, laterDown] }), {
