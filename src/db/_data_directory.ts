@@ -230,7 +230,7 @@ async function initialise(directory: string): Promise<void> {
   try {
     const template = await clusterArchive();
     if (template === null) {
-      const pg = await PGlite.create(staging, pgliteOptions("directory"));
+      const pg = await PGlite.create(staging, pgliteOptions("database"));
       await pg.close();
     } else {
       await unpackCluster(template, staging);
@@ -247,7 +247,7 @@ async function initialise(directory: string): Promise<void> {
 async function start(directory: string, lock: DataDirectoryLock): Promise<PGlite> {
   let pg: PGlite;
   try {
-    pg = await PGlite.create(directory, pgliteOptions("directory"));
+    pg = await PGlite.create(directory, pgliteOptions("database"));
   } catch (cause) {
     throw startFailed(directory, cause);
   }

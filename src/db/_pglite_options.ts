@@ -6,29 +6,29 @@
 import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 
-/** Where an instance keeps its cluster: PGlite's in-memory file system, or a data directory on disk. */
-export type PgliteStorage = "memory" | "directory";
+/** What an instance is for: an application's database, or one of the test harness's shared bases. */
+export type PgliteUse = "database" | "test";
 
 /**
- * `shared_buffers` of an in-memory instance. PostgreSQL's default, 128 MB, is allocated and touched at
- * every start: 150 ms of a 530 ms start from a template, and 120 MB of its resident memory
- * (`bench/startup_bench.ts`). In memory the buffers only hold a second copy of pages the in-memory file
- * system already has, so a small pool costs a copy on a miss, not a read; a data directory keeps the
- * default, where a miss is a read from disk.
+ * `shared_buffers` of the test harness's instances. PostgreSQL's default, 128 MB, is allocated and
+ * touched at every start: about 110 ms of a 600 ms start from a template and 120 MB of its resident
+ * memory (`bench/startup_bench.ts`), paid by every test module, where a test touches a few hundred
+ * pages. Databases keep the default: over 10,000 embedded tools in memory, a 16 MB pool made a
+ * vector query 2.7× slower and the index build 40 % slower (`bench/search_bench.ts`).
  */
-export const MEMORY_SHARED_BUFFERS = "16MB";
+export const TEST_SHARED_BUFFERS = "16MB";
 
 /**
  * pgvector, and PGlite's own start parameters plus `log_startup_progress_interval=0`: a cluster that starts
  * with recovery (one unpacked from a template, or reopened after a crash) would otherwise arm a repeating
- * 10-second timer that keeps a Node process alive after its work is done. In memory, also
- * {@linkcode MEMORY_SHARED_BUFFERS}.
+ * 10-second timer that keeps a Node process alive after its work is done. For the test harness, also
+ * {@linkcode TEST_SHARED_BUFFERS}.
  */
 export function pgliteOptions(
-  storage: PgliteStorage,
+  use: PgliteUse,
   extra: Omit<PGliteOptions, "extensions" | "startParams"> = {},
 ): PGliteOptions {
-  const memory = storage === "memory" ? ["-c", `shared_buffers=${MEMORY_SHARED_BUFFERS}`] : [];
+  const pool = use === "test" ? ["-c", `shared_buffers=${TEST_SHARED_BUFFERS}`] : [];
   return {
     ...extra,
     extensions: { vector },
@@ -36,7 +36,7 @@ export function pgliteOptions(
       ...PGlite.defaultStartParams,
       "-c",
       "log_startup_progress_interval=0",
-      ...memory,
+      ...pool,
     ],
   };
 }

@@ -24,7 +24,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { readTar, type TarEntry, withoutZeroTail, writeTar } from "./_tar.ts";
 import { isNotFound, isPermissionDenied } from "./_fs_errors.ts";
-import { pgliteOptions } from "./_pglite_options.ts";
+import { pgliteOptions, type PgliteUse } from "./_pglite_options.ts";
 
 /** Bump when the way an entry is built or stored changes, so older entries are not loaded. */
 const CACHE_FORMAT = 3;
@@ -71,21 +71,22 @@ export async function templateKey(
 }
 
 /**
- * Starts PGlite from the cached template `name` (for the inputs `extra`) or, when there is none, with
- * `build`, and caches what `build` made. A damaged entry is removed and rebuilt with a warning; with the
- * cache off this is `build()`.
+ * Starts PGlite from the cached template `name` (for the inputs `extra`), with the options of `use`, or,
+ * when there is none, with `build`, and caches what `build` made. A damaged entry is removed and rebuilt
+ * with a warning; with the cache off this is `build()`.
  */
 export async function startFromTemplate(
   name: string,
   extra: readonly string[],
   build: () => Promise<PGlite>,
+  use: PgliteUse = "database",
 ): Promise<PGlite> {
   const key = templateCacheDir() === null ? null : await templateKey(name, extra);
   if (key === null) return await build();
   const archive = await loadTemplate(key, name);
   if (archive !== null) {
     try {
-      return await PGlite.create(pgliteOptions("memory", { loadDataDir: new Blob([archive]) }));
+      return await PGlite.create(pgliteOptions(use, { loadDataDir: new Blob([archive]) }));
     } catch (error) {
       await discard(key, name, `PGlite cannot start from it (${(error as Error).message})`);
     }
@@ -107,7 +108,7 @@ export async function clusterArchive(): Promise<Uint8Array<ArrayBuffer> | null> 
   if (key === null) return null;
   const cached = await loadTemplate(key, CLUSTER_TEMPLATE);
   if (cached !== null) return cached;
-  const pg = await PGlite.create(pgliteOptions("memory"));
+  const pg = await PGlite.create(pgliteOptions("database"));
   try {
     return await saveTemplate(key, pg);
   } finally {

@@ -120,7 +120,7 @@ export async function openPglite(
     return await startFromTemplate(
       CLUSTER_TEMPLATE,
       [],
-      () => PGlite.create(pgliteOptions("memory")),
+      () => PGlite.create(pgliteOptions("database")),
     );
   } catch (cause) {
     throw new DbError(

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openDatabase } from "../../src/db/pglite_client.ts";
-import { withFastDb } from "../../fixtures/test_db.ts";
-import { MEMORY_SHARED_BUFFERS } from "../../src/db/_pglite_options.ts";
+import { withFastDb, withMigratedDb } from "../../fixtures/test_db.ts";
+import { TEST_SHARED_BUFFERS } from "../../src/db/_pglite_options.ts";
 
 Deno.test("query(), queryOne() and exec() on the harness database", async () => {
   await withFastDb(async (db) => {
@@ -16,13 +16,19 @@ Deno.test("query(), queryOne() and exec() on the harness database", async () => 
   });
 });
 
-Deno.test("an in-memory instance runs with a small shared_buffers, a data directory with the default", async () => {
-  // The harness's databases are in memory, as openDatabase({ path: "memory://" }) is.
+Deno.test("the harness's instances run with a small shared_buffers, databases with the default", async () => {
   await withFastDb(async (db) => {
     assert.deepEqual(await db.query("SHOW shared_buffers"), [{
-      shared_buffers: MEMORY_SHARED_BUFFERS,
+      shared_buffers: TEST_SHARED_BUFFERS,
     }]);
   });
+  await withMigratedDb(async (db) => {
+    assert.deepEqual(await db.query("SHOW shared_buffers"), [{
+      shared_buffers: TEST_SHARED_BUFFERS,
+    }]);
+  });
+  await using inMemory = await openDatabase({ path: "memory://" });
+  assert.deepEqual(await inMemory.query("SHOW shared_buffers"), [{ shared_buffers: "128MB" }]);
   const dir = await Deno.makeTempDir();
   try {
     await using onDisk = await openDatabase({ path: join(dir, "db") });
