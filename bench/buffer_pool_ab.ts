@@ -1,0 +1,73 @@
+/**
+ * What PostgreSQL's 128 MB `shared_buffers` costs a start, measured A/B: a start from the harness's
+ * `test-empty` template with 128 MB and with the harness's 16 MB, alternating in new processes (so a
+ * drift of the machine's speed hits both alike), timed by GNU time: the median wall time, CPU time
+ * (user + system) and maximum resident set size of each.
+ *
+ * Run: `npx deno run -A bench/buffer_pool_ab.ts [rounds]` (default 10; needs `/usr/bin/time`).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { median } from "./_medians.ts";
+import { closeSharedPglite, sharedPglite } from "../fixtures/_shared_pglite.ts";
+import { templateCacheDir, templateKey } from "../src/db/_template_cache.ts";
+
+const root = new URL("../", import.meta.url).pathname;
+const rounds = Number(Deno.args[0] ?? 10);
+// The harness's empty template, built here when missing (so no measured process builds it).
+await sharedPglite("empty");
+await closeSharedPglite();
+const template = join(templateCacheDir() ?? "", `${await templateKey("test-empty")}.tar`);
+const start = (pool: string) =>
+  `import { PGlite } from "@electric-sql/pglite";
+  import { vector } from "@electric-sql/pglite-pgvector";
+  const bytes = await Deno.readFile(${JSON.stringify(template)});
+  const started = performance.now();
+  const pg = await PGlite.create({
+    loadDataDir: new Blob([bytes.subarray(0, bytes.length - 32)]),
+    extensions: { vector },
+    startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=${pool}"],
+  });
+  await pg.query("SELECT 1");
+  console.log(performance.now() - started);
+  await pg.close();`;
+
+const pools = ["128MB", "16MB"];
+const runs = new Map(pools.map((pool) => [pool, [] as number[][]]));
+for (let round = 0; round <= rounds; round++) {
+  for (const pool of pools) {
+    const { code, stdout, stderr } = await new Deno.Command("/usr/bin/time", {
+      args: [
+        "-f",
+        "%e %U %S %M",
+        Deno.execPath(),
+        "eval",
+        "--v8-flags=--liftoff-only",
+        start(pool),
+      ],
+      cwd: root,
+    }).output();
+    const [created, times] = [new TextDecoder().decode(stdout), new TextDecoder().decode(stderr)];
+    if (code !== 0) throw new Error(`the start with shared_buffers=${pool} failed: ${times}`);
+    const [wall, user, system, rssKb] = times.trim().split("\n").at(-1)!.split(" ").map(Number);
+    // Round 0 is a warm-up.
+    if (round > 0) {
+      runs.get(pool)!.push([
+        Number(created),
+        wall! * 1000,
+        (user! + system!) * 1000,
+        rssKb! / 1024,
+      ]);
+    }
+  }
+}
+for (const [pool, samples] of runs) {
+  const [created, wall, cpu, rss] = [0, 1, 2, 3].map((i) => median(samples.map((s) => s[i]!)));
+  console.log(
+    `shared_buffers=${pool}: PGlite.create ${created!.toFixed(0)} ms, process ${
+      wall!.toFixed(0)
+    } ms wall, ` +
+      `${cpu!.toFixed(0)} ms CPU, ${rss!.toFixed(0)} MB max RSS (medians of ${samples.length})`,
+  );
+}
