@@ -11,10 +11,10 @@ export type PgliteUse = "database" | "test";
 
 /**
  * `shared_buffers` of the test harness's instances. PostgreSQL's default, 128 MB, is allocated and
- * touched at every start: about 110 ms of a 600 ms start from a template and 120 MB of its resident
- * memory (`bench/startup_bench.ts`), paid by every test module, where a test touches a few hundred
- * pages. Databases keep the default: over 10,000 embedded tools in memory, a 16 MB pool made a
- * vector query 2.7× slower and the index build 40 % slower (`bench/search_bench.ts`).
+ * touched at every start: a start from a template measured 408 ms with it and 339 ms with 16 MB, 15 %
+ * less CPU and 115 MB less resident memory (`bench/buffer_pool_ab.ts`), paid by every test module,
+ * where a test touches a few hundred pages. Databases keep the default: over 10,000 embedded tools
+ * in memory, a 16 MB pool made a vector query 2–3× slower (`bench/search_bench.ts`).
  */
 export const TEST_SHARED_BUFFERS = "16MB";
 
