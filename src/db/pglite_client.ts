@@ -125,7 +125,8 @@ export async function openPglite(
   } catch (cause) {
     throw new DbError(
       "DB_OPEN_FAILED",
-      `Cannot open database in memory: PGlite failed to start (${describe(cause)})`,
+      `Cannot open database in memory: PGlite failed to start (${describe(cause)}); ` +
+        "check that the process has memory to spare, or retry with PML_TEMPLATE_CACHE=off",
       { cause },
     );
   }
