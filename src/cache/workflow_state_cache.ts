@@ -144,7 +144,7 @@ type Decision<T> = { result: T; write?: layout.WorkflowLayout | "delete" };
  * Workflow states stored in KV under `["workflow", id]`, expiring exactly `ttlMs` after each write by
  * the injected clock.
  *
- * @example A state saved at t is there at t + 3,599,999 ms and gone at t + 3,600,000 ms
+ * @example A state lives `ttlMs` after its last write, by the injected clock
  * ```ts
  * import { WorkflowStateCache } from "@pml/store";
  * import { FakeClock } from "@pml/store/fixtures";
@@ -152,11 +152,13 @@ type Decision<T> = { result: T; write?: layout.WorkflowLayout | "delete" };
  *
  * using kv = await Deno.openKv(":memory:");
  * const clock = new FakeClock(0);
- * const cache = new WorkflowStateCache({ kv, clock });
+ * const cache = new WorkflowStateCache({ kv, clock, ttlMs: 1_000 });
  * await cache.save("wf-1", { tasks: [] }, "plan");
- * clock.set(3_599_999);
+ * clock.advance(600);
+ * await cache.refresh("wf-1");
+ * clock.advance(600);
  * assert.equal((await cache.getRecord("wf-1"))?.intent, "plan");
- * clock.set(3_600_000);
+ * clock.advance(400);
  * assert.equal(await cache.get("wf-1"), null);
  * ```
  */
