@@ -1,6 +1,8 @@
 /**
  * What one test's database costs: the naive setup (a new PGlite instance, then all migrations) as the
- * baseline, the harness's per-test replay of 001–019 with the idempotency proof, and the fast path.
+ * baseline, the harness's per-test replay of 001–019 with the idempotency proof, and the fast path. Two
+ * more cases take the replay apart: `migrate()` alone, and the floor under both, the DDL of every `up`
+ * sent in one `exec` with no runner and no proof.
  *
  * Run: `deno task bench bench/harness_bench.ts`
  *
@@ -9,6 +11,8 @@
 import { openDatabase } from "../src/db/pglite_client.ts";
 import { migrate } from "../src/db/migrator.ts";
 import { withFastDb, withMigratedDb } from "../fixtures/test_db.ts";
+import { runIsolated } from "../fixtures/isolation.ts";
+import { migrations } from "../src/db/migrations.ts";
 import { timed } from "./_medians.ts";
 
 // deno bench awaits only functions declared `async`; `timed` returns one.
@@ -34,6 +38,27 @@ Deno.bench({
   n: 60,
   warmup: 5,
   fn: timed("withMigratedDb", () => withMigratedDb(noop)),
+});
+
+Deno.bench({
+  name: "part: migrate() 001–019 on an isolated empty database, no proof",
+  group: "per-test database",
+  n: 60,
+  warmup: 5,
+  fn: timed("migrate only", () =>
+    runIsolated("empty", async (db) => {
+      const { results, error } = await migrate(db, { migrations });
+      if (error !== undefined || results.length !== migrations.length) throw error ?? results;
+    })),
+});
+
+const everyUp = migrations.map((migration) => migration.up).join(";\n");
+Deno.bench({
+  name: "floor: the DDL of every up in one exec, no runner",
+  group: "per-test database",
+  n: 60,
+  warmup: 5,
+  fn: timed("DDL only", () => runIsolated("empty", (db) => db.exec(everyUp))),
 });
 
 Deno.bench({
