@@ -1,0 +1,123 @@
+/**
+ * What the template cache's entry format costs a start, measured A/B: the harness's `test-empty`
+ * template as it is cached (an uncompressed tar without the unused tail of the 16 MiB WAL segment),
+ * against the same tar with the segment padded back to its full size (what `dumpDataDir("none")`
+ * holds), and both gzipped (what `dumpDataDir("gzip")` makes). Each start runs in a new process,
+ * alternating between the formats (so a drift of the machine's speed hits all alike), with the
+ * harness's start options, timed by GNU time: the median time from reading the entry (and checking
+ * its SHA-256, as the cache does) to the first query, wall time, CPU time (user + system) and maximum
+ * resident set size of each, and each file's size.
+ *
+ * Run: `npx deno run -A bench/template_format_ab.ts [rounds]` (default 10; needs `/usr/bin/time`).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { median } from "./_medians.ts";
+import { closeSharedPglite, sharedPglite } from "../fixtures/_shared_pglite.ts";
+import { templateCacheDir, templateKey } from "../src/db/_template_cache.ts";
+import { readTar, writeTar } from "../src/db/_tar.ts";
+import { TEST_SHARED_BUFFERS } from "../src/db/_pglite_options.ts";
+
+const WAL_SEGMENT = /^pg_wal\/[0-9A-F]{24}$/;
+const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
+const DIGEST_BYTES = 32;
+
+const root = new URL("../", import.meta.url).pathname;
+const rounds = Number(Deno.args[0] ?? 10);
+// The harness's empty template, built here when missing (so no measured process builds it).
+await sharedPglite("empty");
+await closeSharedPglite();
+const cached = await Deno.readFile(
+  join(templateCacheDir() ?? "", `${await templateKey("test-empty")}.tar`),
+);
+const trimmed = cached.slice(0, cached.length - DIGEST_BYTES);
+const padded = writeTar(
+  readTar(trimmed).map((entry) => {
+    if (!WAL_SEGMENT.test(entry.name) || entry.data.length >= WAL_SEGMENT_BYTES) return entry;
+    const data = new Uint8Array(WAL_SEGMENT_BYTES);
+    data.set(entry.data);
+    return { ...entry, data };
+  }),
+);
+if (padded.length <= trimmed.length) {
+  throw new Error("Cannot compare the formats: the template holds no trimmed WAL segment");
+}
+
+async function gzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+const directory = await Deno.makeTempDir({ prefix: "pml-template-format-" });
+const formats: { name: string; bytes: Uint8Array<ArrayBuffer>; type: string }[] = [
+  { name: "tar, WAL tail trimmed (the cache's format)", bytes: trimmed, type: "" },
+  { name: "tar, full WAL segment (dumpDataDir none)", bytes: padded, type: "" },
+  { name: "gzip of the trimmed tar", bytes: await gzip(trimmed), type: "application/gzip" },
+  {
+    name: "gzip of the full tar (dumpDataDir gzip)",
+    bytes: await gzip(padded),
+    type: "application/gzip",
+  },
+];
+const files = await Promise.all(formats.map(async (format, index) => {
+  const path = join(directory, `${index}.bin`);
+  await Deno.writeFile(path, format.bytes);
+  return path;
+}));
+
+const start = (path: string, type: string) =>
+  `import { PGlite } from "@electric-sql/pglite";
+  import { vector } from "@electric-sql/pglite-pgvector";
+  const started = performance.now();
+  const bytes = await Deno.readFile(${JSON.stringify(path)});
+  await crypto.subtle.digest("SHA-256", bytes); // The cache checks each entry's digest before use.
+  const pg = await PGlite.create({
+    loadDataDir: new Blob([bytes], { type: ${JSON.stringify(type)} }),
+    extensions: { vector },
+    startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=${TEST_SHARED_BUFFERS}"],
+  });
+  const [{ n }] = (await pg.query("SELECT count(*)::int AS n FROM pg_class")).rows;
+  if (!(n > 0)) throw new Error("the started cluster has no catalog");
+  console.log(performance.now() - started);
+  await pg.close();`;
+
+const runs = formats.map(() => [] as number[][]);
+try {
+  for (let round = 0; round <= rounds; round++) {
+    for (const [index, format] of formats.entries()) {
+      const { code, stdout, stderr } = await new Deno.Command("/usr/bin/time", {
+        args: [
+          "-f",
+          "%e %U %S %M",
+          Deno.execPath(),
+          "eval",
+          "--v8-flags=--liftoff-only",
+          start(files[index]!, format.type),
+        ],
+        cwd: root,
+      }).output();
+      const [created, times] = [new TextDecoder().decode(stdout), new TextDecoder().decode(stderr)];
+      if (code !== 0) throw new Error(`the start from '${format.name}' failed: ${times}`);
+      const [wall, user, system, rssKb] = times.trim().split("\n").at(-1)!.split(" ").map(Number);
+      // Round 0 is a warm-up.
+      if (round > 0) {
+        runs[index]!.push([Number(created), wall! * 1000, (user! + system!) * 1000, rssKb! / 1024]);
+      }
+    }
+  }
+} finally {
+  await Deno.remove(directory, { recursive: true });
+}
+for (const [index, format] of formats.entries()) {
+  const samples = runs[index]!;
+  const [created, wall, cpu, rss] = [0, 1, 2, 3].map((i) => median(samples.map((s) => s[i]!)));
+  const size = (format.bytes.length / 1024 / 1024).toFixed(1);
+  console.log(
+    `${format.name}, ${size} MB: read + check + PGlite.create ${created!.toFixed(0)} ms, process ${
+      wall!.toFixed(0)
+    } ms wall, ${cpu!.toFixed(0)} ms CPU, ${
+      rss!.toFixed(0)
+    } MB max RSS (medians of ${samples.length})`,
+  );
+}
