@@ -13,8 +13,9 @@ export type PgliteUse = "database" | "test";
  * `shared_buffers` of the test harness's instances. PostgreSQL's default, 128 MB, is allocated and
  * touched at every start: a start from a template measured 408 and 342 ms with it, 339 and 282 ms with
  * 16 MB, 15 % less CPU and 115–125 MB less resident memory (two runs of `bench/buffer_pool_ab.ts`),
- * paid by every test module, where a test touches a few hundred pages. Databases keep the default: over 10,000 embedded tools
- * in memory, a 16 MB pool made a vector query 2–3× slower (`bench/search_bench.ts`).
+ * paid by every test module, where a test touches a few hundred pages. Databases keep the default:
+ * over 10,000 embedded tools in memory, a 16 MB pool made a vector query 2–3× slower
+ * (`bench/search_bench.ts`).
  */
 export const TEST_SHARED_BUFFERS = "16MB";
 

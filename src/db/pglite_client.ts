@@ -125,8 +125,9 @@ export async function openPglite(
   } catch (cause) {
     throw new DbError(
       "DB_OPEN_FAILED",
-      `Cannot open database in memory: PGlite failed to start (${describe(cause)}); ` +
-        "check that the process has memory to spare, or retry with PML_TEMPLATE_CACHE=off",
+      `Cannot open database in memory: PGlite failed to start (${describe(cause)}); check ` +
+        "that the process has about 200 MB of memory to spare and that @electric-sql/pglite is " +
+        "fully installed",
       { cause },
     );
   }
