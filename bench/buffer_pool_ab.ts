@@ -10,10 +10,10 @@
  */
 import { join } from "node:path";
 import { median } from "./_medians.ts";
+import { runTimedProcess } from "./_timed_process.ts";
 import { closeSharedPglite, sharedPglite } from "../fixtures/_shared_pglite.ts";
-import { templateCacheDir, templateKey } from "../src/db/_template_cache.ts";
+import { DIGEST_BYTES, templateCacheDir, templateKey } from "../src/db/_template_cache.ts";
 
-const root = new URL("../", import.meta.url).pathname;
 const rounds = Number(Deno.args[0] ?? 10);
 // The harness's empty template, built here when missing (so no measured process builds it).
 await sharedPglite("empty");
@@ -25,7 +25,7 @@ const start = (pool: string) =>
   const bytes = await Deno.readFile(${JSON.stringify(template)});
   const started = performance.now();
   const pg = await PGlite.create({
-    loadDataDir: new Blob([bytes.subarray(0, bytes.length - 32)]),
+    loadDataDir: new Blob([bytes.subarray(0, bytes.length - ${DIGEST_BYTES})]),
     extensions: { vector },
     startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=${pool}"],
   });
@@ -37,28 +37,10 @@ const pools = ["128MB", "16MB"];
 const runs = new Map(pools.map((pool) => [pool, [] as number[][]]));
 for (let round = 0; round <= rounds; round++) {
   for (const pool of pools) {
-    const { code, stdout, stderr } = await new Deno.Command("/usr/bin/time", {
-      args: [
-        "-f",
-        "%e %U %S %M",
-        Deno.execPath(),
-        "eval",
-        "--v8-flags=--liftoff-only",
-        start(pool),
-      ],
-      cwd: root,
-    }).output();
-    const [created, times] = [new TextDecoder().decode(stdout), new TextDecoder().decode(stderr)];
-    if (code !== 0) throw new Error(`the start with shared_buffers=${pool} failed: ${times}`);
-    const [wall, user, system, rssKb] = times.trim().split("\n").at(-1)!.split(" ").map(Number);
+    const run = await runTimedProcess(start(pool), `the start with shared_buffers=${pool}`);
     // Round 0 is a warm-up.
     if (round > 0) {
-      runs.get(pool)!.push([
-        Number(created),
-        wall! * 1000,
-        (user! + system!) * 1000,
-        rssKb! / 1024,
-      ]);
+      runs.get(pool)!.push([Number(run.stdout), run.wallMs, run.cpuMs, run.maxRssMb]);
     }
   }
 }

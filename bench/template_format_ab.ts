@@ -14,24 +14,23 @@
  */
 import { join } from "node:path";
 import { median } from "./_medians.ts";
+import { runTimedProcess } from "./_timed_process.ts";
 import { closeSharedPglite, sharedPglite } from "../fixtures/_shared_pglite.ts";
-import { templateCacheDir, templateKey } from "../src/db/_template_cache.ts";
+import {
+  loadTemplate,
+  templateKey,
+  WAL_SEGMENT,
+  WAL_SEGMENT_BYTES,
+} from "../src/db/_template_cache.ts";
 import { readTar, writeTar } from "../src/db/_tar.ts";
 import { TEST_SHARED_BUFFERS } from "../src/db/_pglite_options.ts";
 
-const WAL_SEGMENT = /^pg_wal\/[0-9A-F]{24}$/;
-const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
-const DIGEST_BYTES = 32;
-
-const root = new URL("../", import.meta.url).pathname;
 const rounds = Number(Deno.args[0] ?? 10);
 // The harness's empty template, built here when missing (so no measured process builds it).
 await sharedPglite("empty");
 await closeSharedPglite();
-const cached = await Deno.readFile(
-  join(templateCacheDir() ?? "", `${await templateKey("test-empty")}.tar`),
-);
-const trimmed = cached.slice(0, cached.length - DIGEST_BYTES);
+const trimmed = await loadTemplate(await templateKey("test-empty") ?? "", "test-empty");
+if (trimmed === null) throw new Error("Cannot compare the formats: the template cache is off");
 const padded = writeTar(
   readTar(trimmed).map((entry) => {
     if (!WAL_SEGMENT.test(entry.name) || entry.data.length >= WAL_SEGMENT_BYTES) return entry;
@@ -86,24 +85,9 @@ const runs = formats.map(() => [] as number[][]);
 try {
   for (let round = 0; round <= rounds; round++) {
     for (const [index, format] of formats.entries()) {
-      const { code, stdout, stderr } = await new Deno.Command("/usr/bin/time", {
-        args: [
-          "-f",
-          "%e %U %S %M",
-          Deno.execPath(),
-          "eval",
-          "--v8-flags=--liftoff-only",
-          start(files[index]!, format.type),
-        ],
-        cwd: root,
-      }).output();
-      const [created, times] = [new TextDecoder().decode(stdout), new TextDecoder().decode(stderr)];
-      if (code !== 0) throw new Error(`the start from '${format.name}' failed: ${times}`);
-      const [wall, user, system, rssKb] = times.trim().split("\n").at(-1)!.split(" ").map(Number);
+      const run = await runTimedProcess(start(files[index]!, format.type), `'${format.name}'`);
       // Round 0 is a warm-up.
-      if (round > 0) {
-        runs[index]!.push([Number(created), wall! * 1000, (user! + system!) * 1000, rssKb! / 1024]);
-      }
+      if (round > 0) runs[index]!.push([Number(run.stdout), run.wallMs, run.cpuMs, run.maxRssMb]);
     }
   }
 } finally {

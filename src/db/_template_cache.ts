@@ -29,10 +29,12 @@ import { pgliteOptions, type PgliteUse } from "./_pglite_options.ts";
 /** Bump when the way an entry is built or stored changes, so older entries are not loaded. */
 const CACHE_FORMAT = 3;
 /** The size of a WAL segment as PGlite's initdb makes it; only a segment of this size is trimmed. */
-const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
+export const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
 const WAL_PAGE_BYTES = 8192;
-const DIGEST_BYTES = 32;
-const WAL_SEGMENT = /^pg_wal\/[0-9A-F]{24}$/;
+/** The SHA-256 digest appended to each entry. */
+export const DIGEST_BYTES = 32;
+/** The path of a WAL segment inside a data directory archive. */
+export const WAL_SEGMENT = /^pg_wal\/[0-9A-F]{24}$/;
 
 /** The cache directory in use, or `null` when the cache is off. */
 export function templateCacheDir(): string | null {
@@ -149,8 +151,14 @@ async function writeEntry(directory: string, entry: TarEntry): Promise<void> {
   if (WAL_SEGMENT.test(entry.name)) await truncate(path, WAL_SEGMENT_BYTES);
 }
 
-/** The verified archive of `key`, or `null` when it is not cached (or the cache is off). */
-async function loadTemplate(key: string, label: string): Promise<Uint8Array<ArrayBuffer> | null> {
+/**
+ * The verified archive of `key`, or `null` when it is not cached (or the cache is off); a damaged
+ * entry is removed with a warning naming `label`.
+ */
+export async function loadTemplate(
+  key: string,
+  label: string,
+): Promise<Uint8Array<ArrayBuffer> | null> {
   const dir = templateCacheDir();
   if (dir === null) return null;
   let bytes: Uint8Array<ArrayBuffer>;

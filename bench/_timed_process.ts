@@ -1,0 +1,37 @@
+/**
+ * A script run in a new `deno` process under GNU time, for the A/B benchmarks that compare whole
+ * starts: what the script printed, and the process's wall time, CPU time and maximum resident set.
+ *
+ * @module
+ */
+
+/** What one timed process printed and cost. */
+export interface TimedProcess {
+  stdout: string;
+  wallMs: number;
+  /** User plus system time. */
+  cpuMs: number;
+  maxRssMb: number;
+}
+
+const root = new URL("../", import.meta.url).pathname;
+
+/**
+ * Runs `script` with `deno eval --v8-flags=--liftoff-only` (the test tasks' flag) in the project
+ * root, timed by `/usr/bin/time`; throws naming `label` when the process fails.
+ */
+export async function runTimedProcess(script: string, label: string): Promise<TimedProcess> {
+  const { code, stdout, stderr } = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "%e %U %S %M", Deno.execPath(), "eval", "--v8-flags=--liftoff-only", script],
+    cwd: root,
+  }).output();
+  const times = new TextDecoder().decode(stderr);
+  if (code !== 0) throw new Error(`Cannot time ${label}: the process failed: ${times}`);
+  const [wall, user, system, rssKb] = times.trim().split("\n").at(-1)!.split(" ").map(Number);
+  return {
+    stdout: new TextDecoder().decode(stdout),
+    wallMs: wall! * 1000,
+    cpuMs: (user! + system!) * 1000,
+    maxRssMb: rssKb! / 1024,
+  };
+}
