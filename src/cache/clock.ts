@@ -9,13 +9,14 @@
 /**
  * A source of the current time.
  *
- * @example A clock frozen at one instant
+ * @example A frozen clock, and the real one
  * ```ts
- * import type { Clock } from "@pml/store";
+ * import { type Clock, systemClock } from "@pml/store";
  * import assert from "node:assert/strict";
  *
  * const frozen: Clock = { now: () => 1_000 };
  * assert.equal(frozen.now(), 1_000);
+ * assert.ok(systemClock.now() > Date.UTC(2024, 0, 1));
  * ```
  */
 export interface Clock {
@@ -23,17 +24,7 @@ export interface Clock {
   now(): number;
 }
 
-/**
- * The real clock, backed by `Date.now()`.
- *
- * @example Reading the real time
- * ```ts
- * import { systemClock } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * assert.ok(systemClock.now() > Date.UTC(2024, 0, 1));
- * ```
- */
+/** The real clock, backed by `Date.now()`. */
 export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
 
 /** Reads `clock`; a `RangeError` for a time no expiry can be computed from. Private to the cache. */
@@ -71,17 +62,8 @@ export function pushOverride<T>(stack: { value: T }[], value: T): Override {
 const installedClocks: { value: Clock }[] = [];
 
 /**
- * The clock of the module-level cache functions: the most recently installed one, else
- * {@linkcode systemClock}.
- *
- * @example The system clock by default
- * ```ts
- * import { systemClock } from "@pml/store";
- * import { getClock } from "@pml/store/fixtures";
- * import assert from "node:assert/strict";
- *
- * assert.equal(getClock(), systemClock);
- * ```
+ * The clock of the module-level cache functions: the most recently installed one
+ * ({@linkcode installClock}), else {@linkcode systemClock}.
  */
 export function getClock(): Clock {
   return installedClocks.at(-1)?.value ?? systemClock;

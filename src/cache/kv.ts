@@ -11,7 +11,7 @@ import { dirname } from "node:path";
 import process from "node:process";
 import { type Override, pushOverride } from "./clock.ts";
 import type { KvClient } from "./kv_client.ts";
-import { CacheError } from "./workflow_state_cache.ts";
+import { CacheError } from "./cache_error.ts";
 
 /** The KV path used when `PML_KV_PATH` is unset or empty, relative to the working directory. */
 export const DEFAULT_KV_PATH = ".pml/kv.db";
@@ -85,15 +85,16 @@ const installed: { value: KvClient }[] = [];
  *
  * @throws {CacheError} `KV_OPEN_FAILED` when the store cannot be opened; the next call tries again.
  *
- * @example With an installed in-memory store
+ * @example With an installed in-memory store, until the override is restored
  * ```ts
  * import { getKv } from "@pml/store";
  * import { installKv } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
  * using kv = await Deno.openKv(":memory:");
- * using _override = installKv(kv);
+ * const override = installKv(kv);
  * assert.equal(await getKv(), kv);
+ * override.restore();
  * ```
  */
 export async function getKv(): Promise<KvClient> {
@@ -136,21 +137,7 @@ export async function closeKv(): Promise<void> {
   (await pending?.catch(() => null))?.close();
 }
 
-/**
- * Makes `kv` the shared KV until the returned override is restored; the caller still owns `kv`.
- *
- * @example Installing and restoring
- * ```ts
- * import { getKv } from "@pml/store";
- * import { installKv } from "@pml/store/fixtures";
- * import assert from "node:assert/strict";
- *
- * using kv = await Deno.openKv(":memory:");
- * const override = installKv(kv);
- * assert.equal(await getKv(), kv);
- * override.restore();
- * ```
- */
+/** Makes `kv` the shared KV until the returned override is restored; the caller still owns `kv`. */
 export function installKv(kv: KvClient): Override {
   return pushOverride(installed, kv);
 }

@@ -59,11 +59,8 @@ export async function saveWorkflowDAG(
 }
 
 /** The DAG of a live workflow, or `null`. @deprecated Use `getWorkflowState(workflowId)`. */
-export async function getWorkflowDAG(
-  _db: unknown,
-  workflowId: string,
-): Promise<WorkflowDag | null> {
-  return await getWorkflowState(workflowId);
+export async function getWorkflowDAG(_db: unknown, id: string): Promise<WorkflowDag | null> {
+  return await getWorkflowState(id);
 }
 
 /** The state of a live workflow, or `null`. @deprecated Use `getWorkflowStateRecord(workflowId)`. */
@@ -83,12 +80,8 @@ export async function getWorkflowDAGRecord(
  * @deprecated Use `updateWorkflowState(workflowId, dag)`.
  * @throws {CacheError} `WORKFLOW_STATE_NOT_FOUND` with the historical message `Workflow <id> not found`.
  */
-export async function updateWorkflowDAG(
-  _db: unknown,
-  workflowId: string,
-  dag: WorkflowDag,
-): Promise<void> {
-  await updateWorkflowState(workflowId, dag);
+export async function updateWorkflowDAG(_db: unknown, id: string, dag: WorkflowDag): Promise<void> {
+  await updateWorkflowState(id, dag);
 }
 
 /** Deletes a workflow's state, if any. @deprecated Use `deleteWorkflowState(workflowId)`. */
@@ -96,11 +89,7 @@ export async function deleteWorkflowDAG(_db: unknown, workflowId: string): Promi
   await deleteWorkflowState(workflowId);
 }
 
-/**
- * Restarts the TTL of a live workflow; like the historical SQL `UPDATE`, a missing one is a no-op.
- *
- * @deprecated Use `refreshWorkflowState(workflowId)`.
- */
+/** Restarts the TTL of a live workflow, if any. @deprecated Use `refreshWorkflowState(workflowId)`. */
 export async function extendWorkflowDAGExpiration(_db: unknown, workflowId: string): Promise<void> {
   await refreshWorkflowState(workflowId);
 }

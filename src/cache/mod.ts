@@ -18,10 +18,8 @@ export type {
   WorkflowDag,
   WorkflowTask,
 } from "./workflow_dag.ts";
+export { CacheError, type CacheErrorCode, type CacheErrorDetails } from "./cache_error.ts";
 export {
-  CacheError,
-  type CacheErrorCode,
-  type CacheErrorDetails,
   type UpdateWorkflowStateOptions,
   WORKFLOW_STATE_TTL_MS,
   type WorkflowDagUpdater,

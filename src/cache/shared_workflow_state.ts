@@ -1,7 +1,36 @@
 /**
- * The workflow state functions: {@linkcode WorkflowStateCache} with its defaults over the KV and the
- * clock shared at the time of each call ({@linkcode getKv}, {@linkcode getClock}), which tests
- * replace with `createKvFixture()` from `@pml/store/fixtures`. Each throws as its method does.
+ * The workflow state functions: each runs the {@linkcode WorkflowStateCache} method of the same name,
+ * with its defaults, over the KV and the clock shared at the time of the call ({@linkcode getKv},
+ * {@linkcode getClock}), and throws as that method does. Tests install their own with
+ * `createKvFixture()` from `@pml/store/fixtures`. Each function is one line over its method, so one
+ * example shows them together rather than seven that would repeat the methods' own.
+ *
+ * @example A workflow's state from save to sweep
+ * ```ts
+ * import * as store from "@pml/store";
+ * import { createKvFixture } from "@pml/store/fixtures";
+ * import assert from "node:assert/strict";
+ *
+ * await using fixture = await createKvFixture({ startMs: 0 });
+ * await store.saveWorkflowState("wf-1", { tasks: [] }, "demo");
+ * const append = (id: string) =>
+ *   store.updateWorkflowState("wf-1", (dag) => ({
+ *     ...dag,
+ *     tasks: [...dag.tasks, { id, tool: "t", arguments: {}, dependsOn: [] }],
+ *   }));
+ * await Promise.all([append("a"), append("b")]); // An updater function loses no concurrent update.
+ * const ids = (await store.getWorkflowState("wf-1"))?.tasks.map((task) => task.id).sort();
+ * assert.deepEqual(ids, ["a", "b"]);
+ * fixture.clock.advance(1_000);
+ * assert.equal(await store.refreshWorkflowState("wf-1"), true);
+ * const record = await store.getWorkflowStateRecord("wf-1");
+ * assert.equal(record?.expires_at.getTime(), 1_000 + store.WORKFLOW_STATE_TTL_MS);
+ * assert.equal(await store.deleteWorkflowState("wf-1"), true);
+ * assert.equal(await store.getWorkflowState("wf-1"), null);
+ * await store.saveWorkflowState("wf-2", { tasks: [] });
+ * fixture.clock.advance(store.WORKFLOW_STATE_TTL_MS);
+ * assert.equal(await store.sweepExpiredWorkflowStates(), 1);
+ * ```
  *
  * @module
  */
@@ -20,21 +49,7 @@ async function sharedCache(): Promise<WorkflowStateCache> {
   return new WorkflowStateCache({ kv: await getKv(), clock: getClock() });
 }
 
-/**
- * Stores `dag` for `workflowId` for one hour; see {@linkcode WorkflowStateCache.save}.
- *
- * @example Saving and reading back
- * ```ts
- * import { getWorkflowState, saveWorkflowState } from "@pml/store";
- * import { createKvFixture } from "@pml/store/fixtures";
- * import assert from "node:assert/strict";
- *
- * await using _fixture = await createKvFixture();
- * const dag = { tasks: [{ id: "a", tool: "t", arguments: {}, dependsOn: [] }] };
- * await saveWorkflowState("wf-1", dag, "demo");
- * assert.deepEqual(await getWorkflowState("wf-1"), dag);
- * ```
- */
+/** Stores `dag` for `workflowId` for one hour; see {@linkcode WorkflowStateCache.save}. */
 export async function saveWorkflowState(
   workflowId: string,
   dag: WorkflowDag,
@@ -43,64 +58,19 @@ export async function saveWorkflowState(
   await (await sharedCache()).save(workflowId, dag, intent);
 }
 
-/**
- * The DAG of `workflowId`, or `null` when none is live; see {@linkcode WorkflowStateCache.get}.
- *
- * @example A miss is `null`
- * ```ts
- * import { getWorkflowState } from "@pml/store";
- * import { createKvFixture } from "@pml/store/fixtures";
- * import assert from "node:assert/strict";
- *
- * await using _fixture = await createKvFixture();
- * assert.equal(await getWorkflowState("nobody"), null);
- * ```
- */
+/** The DAG of `workflowId`, or `null` when none is live; see {@linkcode WorkflowStateCache.get}. */
 export async function getWorkflowState(workflowId: string): Promise<WorkflowDag | null> {
   return await (await sharedCache()).get(workflowId);
 }
 
-/**
- * The state of `workflowId` with its metadata, or `null`; see {@linkcode WorkflowStateCache.getRecord}.
- *
- * @example Reading the expiry
- * ```ts
- * import { getWorkflowStateRecord, saveWorkflowState } from "@pml/store";
- * import { createKvFixture } from "@pml/store/fixtures";
- * import assert from "node:assert/strict";
- *
- * await using _fixture = await createKvFixture({ startMs: 1_000 });
- * await saveWorkflowState("wf-1", { tasks: [] });
- * assert.equal((await getWorkflowStateRecord("wf-1"))?.expires_at.getTime(), 3_601_000);
- * ```
- */
+/** The state with its metadata, or `null`; see {@linkcode WorkflowStateCache.getRecord}. */
 export async function getWorkflowStateRecord(
   workflowId: string,
 ): Promise<WorkflowStateRecord | null> {
   return await (await sharedCache()).getRecord(workflowId);
 }
 
-/**
- * Changes the DAG of a live state and restarts its TTL; see {@linkcode WorkflowStateCache.update}.
- *
- * @example Concurrent appends with an updater function are all kept
- * ```ts
- * import { getWorkflowState, saveWorkflowState, updateWorkflowState } from "@pml/store";
- * import { createKvFixture } from "@pml/store/fixtures";
- * import assert from "node:assert/strict";
- *
- * await using _fixture = await createKvFixture();
- * await saveWorkflowState("wf-1", { tasks: [] });
- * const append = (id: string) =>
- *   updateWorkflowState("wf-1", (dag) => ({
- *     ...dag,
- *     tasks: [...dag.tasks, { id, tool: "t", arguments: {}, dependsOn: [] }],
- *   }));
- * await Promise.all([append("a"), append("b")]);
- * const ids = (await getWorkflowState("wf-1"))?.tasks.map((task) => task.id).sort();
- * assert.deepEqual(ids, ["a", "b"]);
- * ```
- */
+/** Changes the DAG of a live state and restarts its TTL; see {@linkcode WorkflowStateCache.update}. */
 export async function updateWorkflowState(
   workflowId: string,
   next: WorkflowDag | WorkflowDagUpdater,
@@ -109,56 +79,17 @@ export async function updateWorkflowState(
   await (await sharedCache()).update(workflowId, next, options);
 }
 
-/**
- * Restarts the TTL of a live state; `false` when none is live.
- *
- * @example Refreshing a missing workflow
- * ```ts
- * import { refreshWorkflowState } from "@pml/store";
- * import { createKvFixture } from "@pml/store/fixtures";
- * import assert from "node:assert/strict";
- *
- * await using _fixture = await createKvFixture();
- * assert.equal(await refreshWorkflowState("ghost"), false);
- * ```
- */
+/** Restarts the TTL of a live state, `false` if none; see {@linkcode WorkflowStateCache.refresh}. */
 export async function refreshWorkflowState(workflowId: string): Promise<boolean> {
   return await (await sharedCache()).refresh(workflowId);
 }
 
-/**
- * Deletes the state of `workflowId`; `true` when a live state was deleted.
- *
- * @example Deleting
- * ```ts
- * import { deleteWorkflowState, saveWorkflowState } from "@pml/store";
- * import { createKvFixture } from "@pml/store/fixtures";
- * import assert from "node:assert/strict";
- *
- * await using _fixture = await createKvFixture();
- * await saveWorkflowState("wf-1", { tasks: [] });
- * assert.equal(await deleteWorkflowState("wf-1"), true);
- * ```
- */
+/** Deletes the state, `true` if one was live; see {@linkcode WorkflowStateCache.delete}. */
 export async function deleteWorkflowState(workflowId: string): Promise<boolean> {
   return await (await sharedCache()).delete(workflowId);
 }
 
-/**
- * Deletes expired and unreadable states; returns how many. See {@linkcode WorkflowStateCache.sweepExpired}.
- *
- * @example Sweeping after expiry
- * ```ts
- * import { saveWorkflowState, sweepExpiredWorkflowStates } from "@pml/store";
- * import { createKvFixture } from "@pml/store/fixtures";
- * import assert from "node:assert/strict";
- *
- * await using fixture = await createKvFixture();
- * await saveWorkflowState("wf-1", { tasks: [] });
- * fixture.clock.advance(3_600_000);
- * assert.equal(await sweepExpiredWorkflowStates(), 1);
- * ```
- */
+/** Deletes expired and unreadable states, how many; see {@linkcode WorkflowStateCache.sweepExpired}. */
 export async function sweepExpiredWorkflowStates(): Promise<number> {
   return await (await sharedCache()).sweepExpired();
 }

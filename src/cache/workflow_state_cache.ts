@@ -1,93 +1,19 @@
 /**
  * Workflow state in Deno KV with a one-hour TTL: the DAG a paused workflow resumes from (once the
- * `workflow_dags` table, dropped by migration 019), and {@linkcode CacheError}, the one domain error
- * of the cache. Each write decides, beside its method, what to write from one read; the one commit
- * loop (`#commit`) commits it atomically with a check on the versionstamp read, reading and deciding
- * again when another writer got there first.
+ * `workflow_dags` table, dropped by migration 019). Each write decides, beside its method, what to
+ * write from one read; the one commit loop (`#commit`) commits it atomically with a check on the
+ * versionstamp read, reading and deciding again when another writer got there first.
  *
  * @module
  */
 
+import { CacheError } from "./cache_error.ts";
 import { type Clock, readClock, systemClock } from "./clock.ts";
-import type { KvAtomicOperation, KvClient, KvEntry, KvKey } from "./kv_client.ts";
+import type { KvAtomicOperation, KvClient, KvEntry } from "./kv_client.ts";
 import { copyWorkflowDag, type WorkflowDag } from "./workflow_dag.ts";
 import * as layout from "./_workflow_layout.ts";
 
-/**
- * The stable codes of {@linkcode CacheError}, each with the fields it carries: `KV_OPEN_FAILED`
- * (`path`, `cause`), `KV_BUSY` (locked past the retry budget: `attempts`, `cause`),
- * `CACHE_ENTRY_CORRUPT` (`key`), `WORKFLOW_STATE_NOT_FOUND` (`workflowId`), `WORKFLOW_STATE_CONFLICT`
- * (`attempts`, and `versions` for `expectedVersion`), `WORKFLOW_STATE_TOO_LARGE` (`size`).
- */
-export type CacheErrorCode =
-  | "KV_OPEN_FAILED"
-  | "KV_BUSY"
-  | "CACHE_ENTRY_CORRUPT"
-  | "WORKFLOW_STATE_NOT_FOUND"
-  | "WORKFLOW_STATE_CONFLICT"
-  | "WORKFLOW_STATE_TOO_LARGE";
-
-/** The details a {@linkcode CacheError} carries as fields, and the standard `cause`. */
-export interface CacheErrorDetails extends ErrorOptions {
-  workflowId?: string;
-  key?: KvKey;
-  path?: string;
-  attempts?: number;
-  /** For a conditional update: the version it was based on, and the one found instead. */
-  versions?: { readonly expected: string; readonly found: string };
-  size?: { readonly requiredBytes: number; readonly limitBytes: number };
-}
-
-/**
- * A failure of the cache, with a stable `code` and its details as fields (own properties only when
- * given). The message reads "Cannot <action>: <what was wrong>; <what to do>", except the historical
- * `Workflow <id> not found`. Bad arguments throw `TypeError` / `RangeError` instead.
- *
- * @example Branching on the code
- * ```ts
- * import { CacheError, updateWorkflowState } from "@pml/store";
- * import { createKvFixture } from "@pml/store/fixtures";
- * import assert from "node:assert/strict";
- *
- * await using _fixture = await createKvFixture();
- * await assert.rejects(updateWorkflowState("ghost", { tasks: [] }), (error: unknown) => {
- *   assert.ok(error instanceof CacheError && error.code === "WORKFLOW_STATE_NOT_FOUND");
- *   assert.equal(error.message, "Workflow ghost not found");
- *   return true;
- * });
- * ```
- */
-export class CacheError extends Error {
-  readonly code: CacheErrorCode;
-  declare readonly workflowId?: string;
-  declare readonly key?: KvKey;
-  declare readonly path?: string;
-  declare readonly attempts?: number;
-  declare readonly versions?: CacheErrorDetails["versions"];
-  declare readonly size?: CacheErrorDetails["size"];
-
-  constructor(code: CacheErrorCode, message: string, details: CacheErrorDetails = {}) {
-    const { cause, ...fields } = details;
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = "CacheError";
-    this.code = code;
-    for (const [name, value] of Object.entries(fields)) {
-      if (value !== undefined) Object.defineProperty(this, name, { value, enumerable: true });
-    }
-  }
-}
-
-/**
- * How long a workflow state lives after its last save, update or refresh: one hour.
- *
- * @example One hour
- * ```ts
- * import { WORKFLOW_STATE_TTL_MS } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * assert.equal(WORKFLOW_STATE_TTL_MS, 60 * 60 * 1_000);
- * ```
- */
+/** How long a workflow state lives after its last save, update or refresh: one hour. */
 export const WORKFLOW_STATE_TTL_MS = 3_600_000;
 
 /** The longest TTL accepted, 365 days: KV refuses an `expireIn` that ends further ahead. Private. */
@@ -193,10 +119,9 @@ export class WorkflowStateCache {
     layout.assertWorkflowId(action, workflowId);
     const size = { bound: 0 };
     const copy = copyWorkflowDag(dag, action, size);
-    const fields = { intent: normalizeIntent(action, intent), ...this.#times(action) };
+    const kept = { intent: normalizeIntent(action, intent) };
     const operation = this.#kv.atomic();
-    const write = this.#layOut(action, workflowId, copy, fields, size.bound);
-    this.#stage(operation, workflowId, write, 0);
+    this.#stage(operation, workflowId, this.#layOut(action, workflowId, copy, size.bound, kept), 0);
     await this.#retry(action, () => operation.commit());
   }
 
@@ -261,7 +186,7 @@ export class WorkflowStateCache {
       const size = given === null ? { bound: 0 } : givenSize;
       const dag = given ??
         copyWorkflowDag(await (next as WorkflowDagUpdater)(current.dag!), action, size);
-      const write = this.#rewrite(action, workflowId, header, dag, size.bound);
+      const write = this.#layOut(action, workflowId, dag, size.bound, header);
       return { result: undefined, write };
     });
   }
@@ -278,7 +203,7 @@ export class WorkflowStateCache {
       const header = live(workflowId, current);
       if (header === null) return { result: false };
       // Infinity: no size bound is known, so the layout measures the stored DAG.
-      const write = this.#rewrite(action, workflowId, header, current.dag!, Infinity);
+      const write = this.#layOut(action, workflowId, current.dag!, Infinity, header);
       return { result: true, write };
     });
   }
@@ -418,31 +343,24 @@ export class WorkflowStateCache {
     }
   }
 
-  /** The layout of `dag` written now over a live `header`, keeping its intent and `created_at`. */
-  #rewrite(
-    action: string,
-    id: string,
-    header: layout.WorkflowHeader,
-    dag: WorkflowDag,
-    bound: number,
-  ) {
-    const fields = { ...this.#times(action), intent: header.intent, createdAt: header.createdAt };
-    return this.#layOut(action, id, dag, fields, bound);
-  }
-
-  /** `createdAt` and `expiresAt` of a write made now. */
-  #times(action: string): { createdAt: number; expiresAt: number } {
-    const now = readClock(this.#clock, action);
-    return { createdAt: now, expiresAt: now + this.ttlMs };
-  }
-
-  /** `layOut()`, refusing with `WORKFLOW_STATE_TOO_LARGE` what needs over 9 chunks. */
+  /**
+   * The layout of `dag` written now, keeping the intent (and `createdAt`, if any) of `kept`, the
+   * header it replaces; refuses with `WORKFLOW_STATE_TOO_LARGE` what needs over 9 chunks.
+   */
   #layOut(
     action: string,
     id: string,
-    ...args: Parameters<typeof layout.layOut>
+    dag: WorkflowDag,
+    sizeBound: number,
+    kept: { intent: string | null; createdAt?: number },
   ): layout.WorkflowLayout {
-    const write = layout.layOut(...args);
+    const now = readClock(this.#clock, action);
+    const fields = {
+      intent: kept.intent,
+      createdAt: kept.createdAt ?? now,
+      expiresAt: now + this.ttlMs,
+    };
+    const write = layout.layOut(dag, fields, sizeBound);
     const { chunks, fits, requiredBytes } = write;
     if (fits && chunks.length <= layout.MAX_CHUNKS) return write;
     const [name, value] = [quote(id), layout.MAX_VALUE_BYTES];

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { CacheError } from "../../src/cache/workflow_state_cache.ts";
+import { CacheError } from "../../src/cache/cache_error.ts";
 import type { KvClient } from "../../src/cache/kv_client.ts";
 import { WorkflowStateCache } from "../../src/cache/workflow_state_cache.ts";
 

@@ -8,7 +8,7 @@ import {
   resolveKvPath,
 } from "../../src/cache/kv.ts";
 import * as authKv from "../../src/server/auth/kv.ts";
-import { CacheError } from "../../src/cache/workflow_state_cache.ts";
+import { CacheError } from "../../src/cache/cache_error.ts";
 
 const KV_MODULE = new URL("../../src/cache/kv.ts", import.meta.url).href;
 const AUTH_KV_MODULE = new URL("../../src/server/auth/kv.ts", import.meta.url).href;

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { createKvFixture } from "../../fixtures/kv_fixture.ts";
+import { CacheError } from "../../src/cache/cache_error.ts";
 import {
-  CacheError,
   type WorkflowDagUpdater,
   WorkflowStateCache,
 } from "../../src/cache/workflow_state_cache.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createKvFixture } from "../../fixtures/kv_fixture.ts";
+import { CacheError } from "../../src/cache/cache_error.ts";
 import {
-  CacheError,
   MAX_TTL_MS,
   WORKFLOW_STATE_TTL_MS,
   WorkflowStateCache,
