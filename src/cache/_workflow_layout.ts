@@ -73,22 +73,21 @@ const utf8 = new TextEncoder();
 
 /** Checks that `id` is a non-empty, well-formed string of at most 256 UTF-8 bytes, else throws. */
 export function assertWorkflowId(action: string, id: unknown): asserts id is string {
-  const expected = (what: string) => `Cannot ${action}: expected ${what}`;
   if (typeof id !== "string") {
-    throw new TypeError(expected(`the workflow id to be a string, found ${typeof id}`));
-  }
-  if (id.length === 0) throw new RangeError(expected(`a non-empty workflow id, found ""`));
-  if (!id.isWellFormed()) {
-    throw new RangeError(
-      expected("the workflow id to be well-formed Unicode, found a lone surrogate"),
+    throw new TypeError(
+      `Cannot ${action}: expected the workflow id to be a string, found ${typeof id}`,
     );
   }
   // At most 3 UTF-8 bytes per UTF-16 unit: a short id needs no encoding.
   const bytes = 3 * id.length <= MAX_WORKFLOW_ID_BYTES ? 0 : utf8.encode(id).length;
-  if (bytes > MAX_WORKFLOW_ID_BYTES) {
-    const limit = `a workflow id of at most ${MAX_WORKFLOW_ID_BYTES} bytes in UTF-8`;
-    throw new RangeError(expected(`${limit}, found ${bytes} bytes`));
-  }
+  const expected = id.length === 0
+    ? `a non-empty workflow id, found ""`
+    : !id.isWellFormed()
+    ? "the workflow id to be well-formed Unicode, found a lone surrogate"
+    : bytes > MAX_WORKFLOW_ID_BYTES
+    ? `a workflow id of at most ${MAX_WORKFLOW_ID_BYTES} bytes in UTF-8, found ${bytes} bytes`
+    : null;
+  if (expected !== null) throw new RangeError(`Cannot ${action}: expected ${expected}`);
 }
 
 export function workflowKey(id: string): KvKey {
