@@ -235,28 +235,31 @@ export class WorkflowStateCache {
     const action = "sweep workflow states";
     const now = readClock(this.#clock, action);
     let removed = 0;
+    const live = new Map<string, Extract<layout.FoundHeader, { kind: "header" }>>();
     for (const entry of await this.#list(action, layout.WORKFLOW_NAMESPACE)) {
-      const found = layout.findHeader(entry);
-      if (found.kind === "header" && now < found.header.expiresAt) continue;
+      const [found, id] = [layout.findHeader(entry), entry.key[1]];
+      const isState = entry.key.length === 2 && typeof id === "string";
+      if (found.kind === "header" && now < found.header.expiresAt) {
+        if (isState) live.set(id, found);
+        continue;
+      }
       const operation = this.#kv.atomic().check(entry);
-      const id = entry.key[1];
-      if (entry.key.length === 2 && typeof id === "string") {
-        this.#stage(operation, id, "delete", layout.MAX_CHUNKS);
-      } else operation.delete(entry.key);
+      if (isState) this.#stage(operation, id, "delete", layout.MAX_CHUNKS);
+      else operation.delete(entry.key);
       if ((await this.#retry(action, () => operation.commit())).ok) removed++;
     }
-    const headers = new Map<string, Current>();
     for (const chunk of await this.#list(action, layout.WORKFLOW_CHUNK_NAMESPACE)) {
       const [, id, index] = chunk.key;
       if (typeof id !== "string" || typeof index !== "number") continue;
-      const current = headers.get(id) ?? await this.#read(action, id, false);
-      headers.set(id, current);
-      const header = liveHeader(current.found, current.now);
+      const owner = live.get(id)?.header;
       const writeId = (chunk.value as { writeId?: unknown } | null)?.writeId;
-      if (header !== null && header.writeId === writeId && index < header.chunkCount) continue;
-      const operation = this.#kv.atomic().check(chunk)
-        .check({ key: layout.workflowKey(id), versionstamp: current.found.versionstamp })
-        .delete(chunk.key);
+      if (owner !== undefined && owner.writeId === writeId && index < owner.chunkCount) continue;
+      // Checked against the header as listed (absent once swept): a state written since keeps its chunks.
+      const header = {
+        key: layout.workflowKey(id),
+        versionstamp: live.get(id)?.versionstamp ?? null,
+      };
+      const operation = this.#kv.atomic().check(chunk).check(header).delete(chunk.key);
       await this.#retry(action, () => operation.commit());
     }
     return removed;

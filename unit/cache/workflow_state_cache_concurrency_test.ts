@@ -1,11 +1,12 @@
 /**
  * Interleavings forced with hooks (no timers): lost version checks, a write between a reader's two
- * reads, and a locked database.
+ * reads, a write during a sweep, and a locked database.
  */
 import assert from "node:assert/strict";
 import { createKvFixture } from "../../fixtures/kv_fixture.ts";
 import { CacheError } from "../../src/cache/cache_error.ts";
 import {
+  WORKFLOW_STATE_TTL_MS,
   type WorkflowDagUpdater,
   WorkflowStateCache,
 } from "../../src/cache/workflow_state_cache.ts";
@@ -110,6 +111,17 @@ Deno.test("a read whose state is rewritten between its header and its chunks ret
     s.kv.beforeNextGetMany(() => s.other.delete("wf-1"));
     assert.equal(await s.cache.get("wf-1"), null);
   });
+});
+
+Deno.test("a chunked state saved while the sweep runs keeps its chunks", async () => {
+  await using t = await setup();
+  await t.other.save("expired", chainDag(2_000));
+  t.fixture.clock.set(WORKFLOW_STATE_TTL_MS);
+  // The sweep's first commit deletes "expired"; "new" is saved just before it, after the listing.
+  t.kv.beforeNextCommit(() => t.other.save("new", chainDag(2_000, "new")));
+  assert.equal(await t.cache.sweepExpired(), 1);
+  assert.deepEqual(await t.other.get("new"), chainDag(2_000, "new"));
+  assert.equal(await t.other.get("expired"), null);
 });
 
 Deno.test("`database is locked` is retried, then reported as KV_BUSY", async (t) => {
