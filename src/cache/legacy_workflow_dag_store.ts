@@ -59,8 +59,11 @@ export async function saveWorkflowDAG(
 }
 
 /** The DAG of a live workflow, or `null`. @deprecated Use `getWorkflowState(workflowId)`. */
-export async function getWorkflowDAG(_db: unknown, id: string): Promise<WorkflowDag | null> {
-  return await getWorkflowState(id);
+export async function getWorkflowDAG(
+  _db: unknown,
+  workflowId: string,
+): Promise<WorkflowDag | null> {
+  return await getWorkflowState(workflowId);
 }
 
 /** The state of a live workflow, or `null`. @deprecated Use `getWorkflowStateRecord(workflowId)`. */
@@ -80,8 +83,12 @@ export async function getWorkflowDAGRecord(
  * @deprecated Use `updateWorkflowState(workflowId, dag)`.
  * @throws {CacheError} `WORKFLOW_STATE_NOT_FOUND` with the historical message `Workflow <id> not found`.
  */
-export async function updateWorkflowDAG(_db: unknown, id: string, dag: WorkflowDag): Promise<void> {
-  await updateWorkflowState(id, dag);
+export async function updateWorkflowDAG(
+  _db: unknown,
+  workflowId: string,
+  dag: WorkflowDag,
+): Promise<void> {
+  await updateWorkflowState(workflowId, dag);
 }
 
 /** Deletes a workflow's state, if any. @deprecated Use `deleteWorkflowState(workflowId)`. */

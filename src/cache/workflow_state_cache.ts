@@ -121,7 +121,8 @@ export class WorkflowStateCache {
     const copy = copyWorkflowDag(dag, action, size);
     const kept = { intent: normalizeIntent(action, intent) };
     const operation = this.#kv.atomic();
-    this.#stage(operation, workflowId, this.#layOut(action, workflowId, copy, size.bound, kept), 0);
+    const write = this.#layOut(action, workflowId, copy, size.bound, kept);
+    this.#stage(operation, workflowId, write, 0);
     await this.#retry(action, () => operation.commit());
   }
 
@@ -235,12 +236,12 @@ export class WorkflowStateCache {
     const action = "sweep workflow states";
     const now = readClock(this.#clock, action);
     let removed = 0;
-    const live = new Map<string, Extract<layout.FoundHeader, { kind: "header" }>>();
+    const listed = new Map<string, Extract<layout.FoundHeader, { kind: "header" }>>();
     for (const entry of await this.#list(action, layout.WORKFLOW_NAMESPACE)) {
       const [found, id] = [layout.findHeader(entry), entry.key[1]];
       const isState = entry.key.length === 2 && typeof id === "string";
       if (found.kind === "header" && now < found.header.expiresAt) {
-        if (isState) live.set(id, found);
+        if (isState) listed.set(id, found);
         continue;
       }
       const operation = this.#kv.atomic().check(entry);
@@ -251,15 +252,14 @@ export class WorkflowStateCache {
     for (const chunk of await this.#list(action, layout.WORKFLOW_CHUNK_NAMESPACE)) {
       const [, id, index] = chunk.key;
       if (typeof id !== "string" || typeof index !== "number") continue;
-      const owner = live.get(id)?.header;
+      const owner = listed.get(id);
       const writeId = (chunk.value as { writeId?: unknown } | null)?.writeId;
-      if (owner !== undefined && owner.writeId === writeId && index < owner.chunkCount) continue;
-      // Checked against the header as listed (absent once swept): a state written since keeps its chunks.
-      const header = {
-        key: layout.workflowKey(id),
-        versionstamp: live.get(id)?.versionstamp ?? null,
-      };
-      const operation = this.#kv.atomic().check(chunk).check(header).delete(chunk.key);
+      const header = owner?.header;
+      if (header !== undefined && header.writeId === writeId && index < header.chunkCount) continue;
+      // Checked against the header as listed (absent if swept): a state saved since keeps its chunks.
+      const versionstamp = owner?.versionstamp ?? null;
+      const operation = this.#kv.atomic().check(chunk)
+        .check({ key: layout.workflowKey(id), versionstamp }).delete(chunk.key);
       await this.#retry(action, () => operation.commit());
     }
     return removed;
@@ -347,8 +347,8 @@ export class WorkflowStateCache {
   }
 
   /**
-   * The layout of `dag` written now, keeping the intent (and `createdAt`, if any) of `kept`, the
-   * header it replaces; refuses with `WORKFLOW_STATE_TOO_LARGE` what needs over 9 chunks.
+   * The layout of `dag` written now with the intent of `kept` and, when it has one (the header a
+   * rewrite replaces), its `createdAt`; `WORKFLOW_STATE_TOO_LARGE` for what needs over 9 chunks.
    */
   #layOut(
     action: string,
