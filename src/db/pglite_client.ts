@@ -123,14 +123,21 @@ export async function openPglite(
       () => PGlite.create(pgliteOptions("database")),
     );
   } catch (cause) {
-    throw new DbError(
-      "DB_OPEN_FAILED",
-      `Cannot open database in memory: PGlite failed to start (${describe(cause)}); check ` +
-        "that the process has about 200 MB of memory to spare and that @electric-sql/pglite is " +
-        "fully installed",
-      { cause },
-    );
+    throw inMemoryStartError("database", cause);
   }
+}
+
+/**
+ * The `DB_OPEN_FAILED` error of an in-memory PGlite that failed to start, for `what` ("database", or
+ * the test harness's), naming the likely causes. Private to pml-store: the harness throws it too.
+ */
+export function inMemoryStartError(what: string, cause: unknown): DbError {
+  const reason = `PGlite failed to start (${describe(cause)})`;
+  const advice =
+    "check that the process has about 200 MB of memory to spare and that @electric-sql/pglite is fully installed";
+  return new DbError("DB_OPEN_FAILED", `Cannot open ${what} in memory: ${reason}; ${advice}`, {
+    cause,
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openDatabase } from "../../src/db/pglite_client.ts";
+import { inMemoryStartError, openDatabase } from "../../src/db/pglite_client.ts";
 import { withFastDb, withMigratedDb } from "../../fixtures/test_db.ts";
 import { TEST_SHARED_BUFFERS } from "../../src/db/_pglite_options.ts";
 
@@ -231,4 +231,19 @@ Deno.test("openDatabase() reports a data directory it may not read, naming the p
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(scriptDir, { recursive: true });
   }
+});
+
+Deno.test("a failed in-memory start is a DB_OPEN_FAILED naming the cause and what to check", () => {
+  // PGlite cannot be made to fail on demand, so this proves the error that openDatabase() and the
+  // harness both throw when it does.
+  const cause = new Error("Aborted(OOM)");
+  const error = inMemoryStartError("database", cause);
+  assert.equal(error.name, "DbError");
+  assert.equal(error.code, "DB_OPEN_FAILED");
+  assert.equal(error.cause, cause);
+  assert.equal(
+    error.message,
+    "Cannot open database in memory: PGlite failed to start (Aborted(OOM)); check that the " +
+      "process has about 200 MB of memory to spare and that @electric-sql/pglite is fully installed",
+  );
 });
