@@ -9,8 +9,7 @@
  * @module
  */
 import { join } from "node:path";
-import { median } from "./_medians.ts";
-import { runTimedProcess } from "./_timed_process.ts";
+import { alternateTimed } from "./_timed_process.ts";
 import { closeSharedPglite, sharedPglite } from "../fixtures/_shared_pglite.ts";
 import { DIGEST_BYTES, templateCacheDir, templateKey } from "../src/db/_template_cache.ts";
 
@@ -34,22 +33,16 @@ const start = (pool: string) =>
   await pg.close();`;
 
 const pools = ["128MB", "16MB"];
-const runs = new Map(pools.map((pool) => [pool, [] as number[][]]));
-for (let round = 0; round <= rounds; round++) {
-  for (const pool of pools) {
-    const run = await runTimedProcess(start(pool), `the start with shared_buffers=${pool}`);
-    // Round 0 is a warm-up.
-    if (round > 0) {
-      runs.get(pool)!.push([Number(run.stdout), run.wallMs, run.cpuMs, run.maxRssMb]);
-    }
-  }
-}
-for (const [pool, samples] of runs) {
-  const [created, wall, cpu, rss] = [0, 1, 2, 3].map((i) => median(samples.map((s) => s[i]!)));
+const cases = pools.map((pool) => ({
+  label: `the start with shared_buffers=${pool}`,
+  script: start(pool),
+}));
+for (const [index, m] of (await alternateTimed(rounds, cases)).entries()) {
   console.log(
-    `shared_buffers=${pool}: PGlite.create ${created!.toFixed(0)} ms, process ${
-      wall!.toFixed(0)
-    } ms wall, ` +
-      `${cpu!.toFixed(0)} ms CPU, ${rss!.toFixed(0)} MB max RSS (medians of ${samples.length})`,
+    `shared_buffers=${pools[index]}: PGlite.create ${m.printed.toFixed(0)} ms, process ${
+      m.wallMs.toFixed(0)
+    } ms wall, ${m.cpuMs.toFixed(0)} ms CPU, ${
+      m.maxRssMb.toFixed(0)
+    } MB max RSS (medians of ${m.runs})`,
   );
 }

@@ -13,8 +13,7 @@
  * @module
  */
 import { join } from "node:path";
-import { median } from "./_medians.ts";
-import { runTimedProcess } from "./_timed_process.ts";
+import { alternateTimed } from "./_timed_process.ts";
 import { closeSharedPglite, sharedPglite } from "../fixtures/_shared_pglite.ts";
 import {
   loadTemplate,
@@ -81,27 +80,20 @@ const start = (path: string, type: string) =>
   console.log(performance.now() - started);
   await pg.close();`;
 
-const runs = formats.map(() => [] as number[][]);
-try {
-  for (let round = 0; round <= rounds; round++) {
-    for (const [index, format] of formats.entries()) {
-      const run = await runTimedProcess(start(files[index]!, format.type), `'${format.name}'`);
-      // Round 0 is a warm-up.
-      if (round > 0) runs[index]!.push([Number(run.stdout), run.wallMs, run.cpuMs, run.maxRssMb]);
-    }
-  }
-} finally {
-  await Deno.remove(directory, { recursive: true });
-}
-for (const [index, format] of formats.entries()) {
-  const samples = runs[index]!;
-  const [created, wall, cpu, rss] = [0, 1, 2, 3].map((i) => median(samples.map((s) => s[i]!)));
+const cases = formats.map((format, index) => ({
+  label: `'${format.name}'`,
+  script: start(files[index]!, format.type),
+}));
+const medians = await alternateTimed(rounds, cases)
+  .finally(() => Deno.remove(directory, { recursive: true }));
+for (const [index, m] of medians.entries()) {
+  const format = formats[index]!;
   const size = (format.bytes.length / 1024 / 1024).toFixed(1);
   console.log(
-    `${format.name}, ${size} MB: read + check + PGlite.create ${created!.toFixed(0)} ms, process ${
-      wall!.toFixed(0)
-    } ms wall, ${cpu!.toFixed(0)} ms CPU, ${
-      rss!.toFixed(0)
-    } MB max RSS (medians of ${samples.length})`,
+    `${format.name}, ${size} MB: read + check + PGlite.create ${m.printed.toFixed(0)} ms, process ${
+      m.wallMs.toFixed(0)
+    } ms wall, ${m.cpuMs.toFixed(0)} ms CPU, ${
+      m.maxRssMb.toFixed(0)
+    } MB max RSS (medians of ${m.runs})`,
   );
 }
