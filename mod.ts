@@ -25,29 +25,28 @@
  *
  * @module
  */
-export type { DbClient, QueryParam, Row } from "./src/db/db_client.ts";
+export type { DbClient, QueryParam, Row } from "./src/db/client/db_client.ts";
 export type {
   Migration,
   MigrationOutcome,
   MigrationRequirements,
   MigrationResult,
-} from "./src/db/migration.ts";
-export {
-  DbError,
-  type DbErrorCode,
-  MigrationError,
-  type MigrationErrorCode,
-} from "./src/db/errors.ts";
+} from "./src/db/migrate/migration.ts";
+export { DbError, type DbErrorCode } from "./src/db/client/db_error.ts";
+export { MigrationError, type MigrationErrorCode } from "./src/db/migrate/migration_error.ts";
 export { openDatabase, type OpenDatabaseOptions } from "./src/db/open_database.ts";
-export { migrations } from "./src/db/migrations.ts";
-export { defineMigrations, type DefineMigrationsOptions } from "./src/db/migration_registry.ts";
+export { migrations } from "./src/db/schema/migrations.ts";
+export {
+  defineMigrations,
+  type DefineMigrationsOptions,
+} from "./src/db/migrate/migration_registry.ts";
 export {
   migrate,
   type MigrateOptions,
   type MigrateResult,
   rollback,
   type RollbackOptions,
-} from "./src/db/migrator.ts";
+} from "./src/db/migrate/migrator.ts";
 export {
   type MigrationState,
   type MigrationStatusEntry,
@@ -56,19 +55,19 @@ export {
   verify,
   type VerifyProblem,
   type VerifyResult,
-} from "./src/db/migration_status.ts";
+} from "./src/db/migrate/migration_status.ts";
 export {
   type MoveWorkflowDagsOptions,
   type MoveWorkflowDagsResult,
   moveWorkflowDagsToKv,
-} from "./src/db/move_workflow_dags.ts";
+} from "./src/upgrade/move_workflow_dags.ts";
 export {
   type ColumnSnapshot,
   formatSchemaSnapshot,
   readSchemaSnapshot,
   type SchemaSnapshot,
   type TableSnapshot,
-} from "./src/db/schema_snapshot.ts";
+} from "./src/db/schema/schema_snapshot.ts";
 export * from "./src/cache/mod.ts";
 export * from "./src/discovery/mod.ts";
 export * from "./src/embeddings/mod.ts";

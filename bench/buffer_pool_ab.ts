@@ -10,8 +10,8 @@
  */
 import { join } from "node:path";
 import { alternateTimed } from "./_timed_process.ts";
-import { closeSharedPglite, sharedPglite } from "../fixtures/_shared_pglite.ts";
-import { DIGEST_BYTES, templateCacheDir, templateKey } from "../src/db/_template_cache.ts";
+import { closeSharedPglite, sharedPglite } from "../fixtures/shared_pglite.ts";
+import { DIGEST_BYTES, templateCacheDir, templateKey } from "../src/db/embedded/template_cache.ts";
 
 const rounds = Number(Deno.args[0] ?? 10);
 // The harness's empty template, built here when missing (so no measured process builds it).

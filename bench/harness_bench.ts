@@ -8,11 +8,11 @@
  *
  * @module
  */
-import { openDatabase } from "../src/db/pglite_client.ts";
-import { migrate } from "../src/db/migrator.ts";
+import { openDatabase } from "../src/db/client/pglite_client.ts";
+import { migrate } from "../src/db/migrate/migrator.ts";
 import { withFastDb, withMigratedDb } from "../fixtures/test_db.ts";
 import { runIsolated } from "../fixtures/isolation.ts";
-import { migrations } from "../src/db/migrations.ts";
+import { migrations } from "../src/db/schema/migrations.ts";
 import { timed } from "./_medians.ts";
 
 // deno bench awaits only functions declared `async`; `timed` returns one.

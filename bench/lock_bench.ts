@@ -10,8 +10,8 @@
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { join } from "node:path";
-import { openPglite } from "../src/db/pglite_client.ts";
-import { lockDataDirectory } from "../src/db/data_directory_lock.ts";
+import { openPglite } from "../src/db/client/pglite_client.ts";
+import { lockDataDirectory } from "../src/db/embedded/data_directory_lock.ts";
 import { timed } from "./_medians.ts";
 
 const dir = join(await Deno.makeTempDir(), "db");

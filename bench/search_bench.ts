@@ -14,13 +14,13 @@
  */
 
 import { generateToolCatalog, seedToolSchemas } from "../fixtures/tool_catalog.ts";
-import type { DbClient } from "../src/db/db_client.ts";
-import { migrate } from "../src/db/migrator.ts";
-import { openDatabase } from "../src/db/pglite_client.ts";
+import type { DbClient } from "../src/db/client/db_client.ts";
+import { migrate } from "../src/db/migrate/migrator.ts";
+import { openDatabase } from "../src/db/client/pglite_client.ts";
 import { embedToolSchemas } from "../src/embeddings/embed_tool_schemas.ts";
 import { HashingEmbedder } from "../src/embeddings/hashing_embedder.ts";
 import { toVectorLiteral } from "../src/embeddings/vector_literal.ts";
-import { NEAREST_TOOLS_SQL } from "../src/search/_queries.ts";
+import { NEAREST_TOOLS_SQL } from "../src/search/queries.ts";
 import { searchTools } from "../src/search/vector_search.ts";
 import { formatMs as ms, timed } from "./_medians.ts";
 

@@ -11,15 +11,15 @@
  *
  * @module
  */
-import { openPostgres } from "../src/db/postgres_client.ts";
-import { openPglite, pgliteClient } from "../src/db/pglite_client.ts";
-import { serveDatabase } from "../src/db/serve_database.ts";
-import { migrate } from "../src/db/migrator.ts";
-import type { DbClient } from "../src/db/db_client.ts";
-import { runOnServer } from "../fixtures/_server_databases.ts";
+import { openPostgres } from "../src/db/client/postgres_client.ts";
+import { openPglite, pgliteClient } from "../src/db/client/pglite_client.ts";
+import { serveDatabase } from "../src/db/embedded/serve_database.ts";
+import { migrate } from "../src/db/migrate/migrator.ts";
+import type { DbClient } from "../src/db/client/db_client.ts";
+import { runOnServer } from "../fixtures/server_databases.ts";
 import { withFastDb } from "../fixtures/test_db.ts";
-import { findPostgresInstalls, startPostgresServer } from "../e2e/server/_postgres_server.ts";
-import { NOTES } from "../e2e/server/_notes.ts";
+import { findPostgresInstalls, startPostgresServer } from "../e2e/server/postgres_server.ts";
+import { NOTES } from "../e2e/server/notes.ts";
 import { timed } from "./_medians.ts";
 
 const [install] = await findPostgresInstalls();

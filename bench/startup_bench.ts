@@ -2,7 +2,7 @@
  * What a real start costs: each case runs in a new `deno` process, as a test module does (Deno gives every
  * module its own isolate), so nothing compiled or loaded by an earlier case is reused. A fresh
  * `PGlite.create()` (initdb every time) is the baseline; then the harness's first `withFastDb()`, and
- * `openDatabase()` in memory, both from the template cache (`src/db/_template_cache.ts`; built by the
+ * `openDatabase()` in memory, both from the template cache (`src/db/embedded/template_cache.ts`; built by the
  * warm-up run when missing). The `--liftoff-only` cases show what V8's optimising tier-up of `pglite.wasm`
  * costs a start; a process that starts and imports nothing shows Deno's own share.
  *
@@ -28,7 +28,7 @@ const scripts = {
   harness: `import { closeTestDatabases, withFastDb } from "${root}fixtures/test_db.ts";
     await withFastDb((db) => db.query("SELECT 1"));
     await closeTestDatabases();`,
-  openDatabase: `import { openDatabase } from "${root}src/db/pglite_client.ts";
+  openDatabase: `import { openDatabase } from "${root}src/db/client/pglite_client.ts";
     await using db = await openDatabase();
     await db.query("SELECT 1");`,
 };
@@ -37,7 +37,7 @@ const scripts = {
 function templateStart(options: string): string {
   return `import { PGlite } from "@electric-sql/pglite";
     import { vector } from "@electric-sql/pglite-pgvector";
-    import { clusterArchive } from "${root}src/db/_template_cache.ts";
+    import { clusterArchive } from "${root}src/db/embedded/template_cache.ts";
     const archive = await clusterArchive();
     if (archive === null) throw new Error("the template cache is off");
     const pg = await PGlite.create({ loadDataDir: new Blob([archive]), ${options} });

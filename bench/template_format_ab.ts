@@ -14,15 +14,15 @@
  */
 import { join } from "node:path";
 import { alternateTimed } from "./_timed_process.ts";
-import { closeSharedPglite, sharedPglite } from "../fixtures/_shared_pglite.ts";
+import { closeSharedPglite, sharedPglite } from "../fixtures/shared_pglite.ts";
 import {
   loadTemplate,
   templateKey,
   WAL_SEGMENT,
   WAL_SEGMENT_BYTES,
-} from "../src/db/_template_cache.ts";
-import { readTar, writeTar } from "../src/db/_tar.ts";
-import { TEST_SHARED_BUFFERS } from "../src/db/_pglite_options.ts";
+} from "../src/db/embedded/template_cache.ts";
+import { readTar, writeTar } from "../src/db/embedded/tar.ts";
+import { TEST_SHARED_BUFFERS } from "../src/db/embedded/pglite_options.ts";
 
 const rounds = Number(Deno.args[0] ?? 10);
 // The harness's empty template, built here when missing (so no measured process builds it).

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { withMigratedDb } from "../fixtures/test_db.ts";
-import type { DbClient } from "../src/db/db_client.ts";
+import type { DbClient } from "../src/db/client/db_client.ts";
 
 const EXPECTED_TABLES = [
   "adaptive_config",

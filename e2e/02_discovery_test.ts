@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { connectFixtureServers } from "../fixtures/mcp_servers.ts";
 import { withMigratedDb } from "../fixtures/test_db.ts";
 import { FIXTURE_TOOLS } from "../fixtures/tool_catalog.ts";
-import type { DbClient } from "../src/db/db_client.ts";
+import type { DbClient } from "../src/db/client/db_client.ts";
 import { discoverTools, type ToolLister } from "../src/discovery/tool_discovery.ts";
 import { listToolSchemas } from "../src/discovery/tool_schema_store.ts";
 

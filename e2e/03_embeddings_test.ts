@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { withMigratedDb } from "../fixtures/test_db.ts";
 import { FIXTURE_TOOLS, seedToolSchemas } from "../fixtures/tool_catalog.ts";
-import type { DbClient } from "../src/db/db_client.ts";
+import type { DbClient } from "../src/db/client/db_client.ts";
 import { upsertToolSchemas } from "../src/discovery/tool_schema_store.ts";
 import { embedToolSchemas, toolEmbeddingText } from "../src/embeddings/embed_tool_schemas.ts";
 import type { Embedder } from "../src/embeddings/embedder.ts";

@@ -5,12 +5,12 @@
 import assert from "node:assert/strict";
 import { withMigratedDb } from "../fixtures/test_db.ts";
 import { generateToolCatalog, seedToolSchemas } from "../fixtures/tool_catalog.ts";
-import type { DbClient } from "../src/db/db_client.ts";
+import type { DbClient } from "../src/db/client/db_client.ts";
 import { upsertToolSchemas } from "../src/discovery/tool_schema_store.ts";
 import { embedToolSchemas } from "../src/embeddings/embed_tool_schemas.ts";
 import { HashingEmbedder } from "../src/embeddings/hashing_embedder.ts";
 import { toVectorLiteral } from "../src/embeddings/vector_literal.ts";
-import { NEAREST_TOOLS_SQL } from "../src/search/_queries.ts";
+import { NEAREST_TOOLS_SQL } from "../src/search/queries.ts";
 import { searchTools } from "../src/search/vector_search.ts";
 
 const embedder = new HashingEmbedder();

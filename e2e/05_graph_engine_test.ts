@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { withMigratedDb } from "../fixtures/test_db.ts";
 import { seedToolSchemas } from "../fixtures/tool_catalog.ts";
-import type { DbClient } from "../src/db/db_client.ts";
+import type { DbClient } from "../src/db/client/db_client.ts";
 import { loadToolGraph } from "../src/graph/load_tool_graph.ts";
 
 /** The edges of the scenario: [from, to, type, source, confidence]. */

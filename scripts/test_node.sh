@@ -12,12 +12,12 @@ rm -rf build/pack && mkdir -p build/pack
 echo "== the library's unit suite under Node (built output)"
 rm -rf build/node-test
 node_modules/.bin/tsc -p tsconfig.node-test.json
-cp fixtures/schema_after_019.txt build/node-test/fixtures/
+cp fixtures/golden_schema.txt build/node-test/fixtures/
 status=0
 (cd build/node-test && node --test $(find unit -name '*_test.js' | sort)) || status=1
 
 echo "== the data-directory lock under Node, against Deno"
-PML_NODE_BUILD=build/node-test node --test unit/db/data_directory_lock_under_node.mjs || status=1
+PML_NODE_BUILD=build/node-test node --test unit/db/embedded/data_directory_lock_under_node.mjs || status=1
 
 echo "== examples/node-consumer: the packed package, installed from its tarball"
 (

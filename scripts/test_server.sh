@@ -8,4 +8,4 @@ if [ -z "${PML_TEST_DATABASE_URL:-}" ]; then
   exit 2
 fi
 exec node_modules/.bin/deno test --allow-read --allow-write --allow-env --allow-run --allow-net --allow-sys \
-  e2e/0*_test.ts unit/db/migrator_test.ts unit/db/migrations_test.ts unit/db/migrations/
+  e2e/0*_test.ts unit/db/migrate/migrator_test.ts unit/db/schema/migrations_test.ts unit/db/schema/migrations/

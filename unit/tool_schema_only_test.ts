@@ -14,9 +14,9 @@ const SEARCHED = ["src", "fixtures", "e2e"];
 
 /** The only files allowed to name it: its creation, its removal, and the schema golden copy. */
 const ALLOWED = new Set([
-  "src/db/migrations/004_mcp_tool_tables.ts",
-  "src/db/migrations/019_db_schema_cleanup.ts",
-  "fixtures/schema_after_019.txt",
+  "src/db/schema/migrations/004_mcp_tool_tables.ts",
+  "src/db/schema/migrations/019_db_schema_cleanup.ts",
+  "fixtures/golden_schema.txt",
 ]);
 
 async function* files(relative: string): AsyncGenerator<string> {
@@ -45,8 +45,8 @@ Deno.test("nothing outside migrations 004 and 019 references the dropped tool ta
 Deno.test("the reference search finds the migrations that do reference it", async () => {
   // A control: if the pattern or the walk were broken, the test above would pass vacuously.
   const found = await referencing();
-  assert.ok(found.includes("src/db/migrations/004_mcp_tool_tables.ts"), found.join(", "));
-  assert.ok(found.includes("src/db/migrations/019_db_schema_cleanup.ts"), found.join(", "));
+  assert.ok(found.includes("src/db/schema/migrations/004_mcp_tool_tables.ts"), found.join(", "));
+  assert.ok(found.includes("src/db/schema/migrations/019_db_schema_cleanup.ts"), found.join(", "));
   assert.ok(found.length >= 2);
 });
 

@@ -7,8 +7,8 @@
  * @module
  */
 import process from "node:process";
-import { openDatabase } from "../../src/db/pglite_client.ts";
-import { migrate } from "../../src/db/migrator.ts";
+import { openDatabase } from "../../src/db/client/pglite_client.ts";
+import { migrate } from "../../src/db/migrate/migrator.ts";
 
 const db = await openDatabase({ path: process.argv[2] });
 const { error } = await migrate(db);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { openPostgres } from "../../src/db/postgres_client.ts";
+import { openPostgres } from "../../src/db/client/postgres_client.ts";
 
 const db = await openPostgres(Deno.args[0]!);
 const label = Deno.args[1] ?? String(Deno.pid);

@@ -12,8 +12,8 @@ import {
   withFastDb,
   withMigratedDb,
 } from "../../fixtures/mod.ts";
-import { runOnServer } from "../../fixtures/_server_databases.ts";
-import { NOTES } from "./_notes.ts";
+import { runOnServer } from "../../fixtures/server_databases.ts";
+import { NOTES } from "./notes.ts";
 
 const mode = Deno.env.get("PROBE_MODE");
 

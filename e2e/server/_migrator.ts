@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { openPostgres } from "../../src/db/postgres_client.ts";
-import { migrate } from "../../src/db/migrator.ts";
-import { NOTES } from "./_notes.ts";
+import { openPostgres } from "../../src/db/client/postgres_client.ts";
+import { migrate } from "../../src/db/migrate/migrator.ts";
+import { NOTES } from "./notes.ts";
 
 const db = await openPostgres(Deno.args[0]!);
 try {

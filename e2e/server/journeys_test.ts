@@ -1,13 +1,13 @@
 /**
  * The end-to-end journeys and the migration tests through the wire client: a child `deno test` of
- * `e2e/0*_test.ts`, `unit/db/migrator_test.ts`, `unit/db/migrations_test.ts` and `unit/db/migrations/`
+ * `e2e/0*_test.ts`, `unit/db/migrate/migrator_test.ts`, `unit/db/schema/migrations_test.ts` and `unit/db/schema/migrations/`
  * with `PML_TEST_DATABASE_URL` naming PGlite (which has pgvector) served over the socket, so every harness
  * database of those tests is reached through postgres.js — after a `withFastDb` run has left its
  * migrated schema in the served database, which the replaying tests must not see.
  */
 import assert from "node:assert/strict";
-import { openPglite } from "../../src/db/pglite_client.ts";
-import { serveDatabase } from "../../src/db/serve_database.ts";
+import { openPglite } from "../../src/db/client/pglite_client.ts";
+import { serveDatabase } from "../../src/db/embedded/serve_database.ts";
 
 const E2E = new URL("../", import.meta.url).pathname;
 const UNIT_DB = new URL("../../unit/db/", import.meta.url).pathname;
@@ -54,9 +54,9 @@ Deno.test("the e2e journeys and the migration tests pass through the wire client
     }
     assert.ok(journeys.length >= 7, journeys.join(", "));
     const migrationTests = [
-      `${UNIT_DB}migrator_test.ts`,
-      `${UNIT_DB}migrations_test.ts`,
-      `${UNIT_DB}migrations/`,
+      `${UNIT_DB}migrate/migrator_test.ts`,
+      `${UNIT_DB}schema/migrations_test.ts`,
+      `${UNIT_DB}schema/migrations/`,
     ];
     const run = await new Deno.Command(Deno.execPath(), {
       args: ["test", "--no-check", "--allow-all", ...journeys.sort(), ...migrationTests],

@@ -5,22 +5,25 @@
  * The servers are started by the test from the binaries found (see `_postgres_server.ts`).
  */
 import assert from "node:assert/strict";
-import { openPostgres } from "../../src/db/postgres_client.ts";
+import { openPostgres } from "../../src/db/client/postgres_client.ts";
 import { openDatabase } from "../../src/db/open_database.ts";
-import { migrate } from "../../src/db/migrator.ts";
-import type { DbClient } from "../../src/db/db_client.ts";
-import { MIGRATION_LOCK_KEY } from "../../src/db/_migration_lock.ts";
-import { AUDIT_UUID_CONVERSION } from "../../src/db/migrations/019_db_schema_cleanup.ts";
-import { openPglite, pgliteClient } from "../../src/db/pglite_client.ts";
+import { migrate } from "../../src/db/migrate/migrator.ts";
+import type { DbClient } from "../../src/db/client/db_client.ts";
+import { MIGRATION_LOCK_KEY } from "../../src/db/migrate/migration_lock.ts";
+import { AUDIT_UUID_CONVERSION } from "../../src/db/schema/migrations/019_db_schema_cleanup.ts";
+import { openPglite, pgliteClient } from "../../src/db/client/pglite_client.ts";
 import {
   findPostgresInstalls,
   type PostgresServer,
   startPostgresServer,
-} from "./_postgres_server.ts";
-import { NOTES } from "./_notes.ts";
-import { migrations } from "../../src/db/migrations.ts";
-import { migrationChecksum } from "../../src/db/migration_checksum.ts";
-import { CREATE_HISTORY_TABLE_SQL, insertHistoryRow } from "../../src/db/_migration_history.ts";
+} from "./postgres_server.ts";
+import { NOTES } from "./notes.ts";
+import { migrations } from "../../src/db/schema/migrations.ts";
+import { migrationChecksum } from "../../src/db/migrate/migration_checksum.ts";
+import {
+  CREATE_HISTORY_TABLE_SQL,
+  insertHistoryRow,
+} from "../../src/db/migrate/migration_history.ts";
 import { runCli } from "../../src/cli/run_cli.ts";
 
 const installs = await findPostgresInstalls();

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openDatabase } from "../../src/db/open_database.ts";
 import { readGoldenSchema } from "../../fixtures/schema_golden.ts";
-import { openPglite } from "../../src/db/pglite_client.ts";
-import { openPostgres } from "../../src/db/postgres_client.ts";
-import { serveDatabase } from "../../src/db/serve_database.ts";
+import { openPglite } from "../../src/db/client/pglite_client.ts";
+import { openPostgres } from "../../src/db/client/postgres_client.ts";
+import { serveDatabase } from "../../src/db/embedded/serve_database.ts";
 
 const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 const ECHO_CLIENT = new URL("./_echo_client.ts", import.meta.url).pathname;

@@ -4,8 +4,8 @@
  * `deno test`, as another package's suite would.
  */
 import assert from "node:assert/strict";
-import { openPostgres } from "../../src/db/postgres_client.ts";
-import { findPostgresInstalls, startPostgresServer } from "./_postgres_server.ts";
+import { openPostgres } from "../../src/db/client/postgres_client.ts";
+import { findPostgresInstalls, startPostgresServer } from "./postgres_server.ts";
 
 const PROBE = new URL("./_harness_probe.ts", import.meta.url).pathname;
 

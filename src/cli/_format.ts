@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { MigrationResult } from "../db/migration.ts";
-import type { StatusResult } from "../db/migration_status.ts";
+import type { MigrationResult } from "../db/migrate/migration.ts";
+import type { StatusResult } from "../db/migrate/migration_status.ts";
 
 /** One line for a migration that was applied, rolled back or failed. */
 export function formatResult(result: MigrationResult): string {

@@ -6,16 +6,16 @@
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import type { DbClient } from "../db/db_client.ts";
-import { MEMORY_PATH, openPglite } from "../db/pglite_client.ts";
-import { serveDatabase } from "../db/serve_database.ts";
+import type { DbClient } from "../db/client/db_client.ts";
+import { MEMORY_PATH, openPglite } from "../db/client/pglite_client.ts";
+import { serveDatabase } from "../db/embedded/serve_database.ts";
 import { openDatabase } from "../db/open_database.ts";
-import { describePostgresUrl, isPostgresUrl } from "../db/postgres_client.ts";
-import { migrate, rollback } from "../db/migrator.ts";
-import type { MigrationResult } from "../db/migration.ts";
-import { status, verify } from "../db/migration_status.ts";
-import { formatSchemaSnapshot, readSchemaSnapshot } from "../db/schema_snapshot.ts";
-import { countLiveWorkflowDags, moveWorkflowDagsToKv } from "../db/move_workflow_dags.ts";
+import { describePostgresUrl, isPostgresUrl } from "../db/client/postgres_client.ts";
+import { migrate, rollback } from "../db/migrate/migrator.ts";
+import type { MigrationResult } from "../db/migrate/migration.ts";
+import { status, verify } from "../db/migrate/migration_status.ts";
+import { formatSchemaSnapshot, readSchemaSnapshot } from "../db/schema/schema_snapshot.ts";
+import { countLiveWorkflowDags, moveWorkflowDagsToKv } from "../upgrade/move_workflow_dags.ts";
 import { closeKv, getKv, resolveKvPath } from "../cache/kv.ts";
 import { formatResult, formatStatusTable } from "./_format.ts";
 

@@ -4,13 +4,13 @@
  *
  * @module
  */
-import type { DbClient } from "./db_client.ts";
-import { DbError } from "./errors.ts";
+import type { DbClient } from "./client/db_client.ts";
+import { DbError } from "./client/db_error.ts";
 import {
   openDatabase as openEmbedded,
   type OpenDatabaseOptions as EmbeddedOptions,
-} from "./pglite_client.ts";
-import { isPostgresUrl, openPostgres } from "./postgres_client.ts";
+} from "./client/pglite_client.ts";
+import { isPostgresUrl, openPostgres } from "./client/postgres_client.ts";
 
 /** Options of {@linkcode openDatabase}. */
 export interface OpenDatabaseOptions extends EmbeddedOptions {

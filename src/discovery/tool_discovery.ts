@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { DbClient } from "../db/db_client.ts";
+import type { DbClient } from "../db/client/db_client.ts";
 import { formatToolId } from "./tool_id.ts";
 import { type JsonSchema, type ToolSchemaInput, upsertToolSchemas } from "./tool_schema_store.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { DbClient } from "../db/db_client.ts";
+import type { DbClient } from "../db/client/db_client.ts";
 import { formatToolId } from "./tool_id.ts";
 
 /** A JSON Schema object, as MCP servers declare tool arguments. */

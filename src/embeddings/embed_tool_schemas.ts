@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { DbClient } from "../db/db_client.ts";
+import type { DbClient } from "../db/client/db_client.ts";
 import type { Embedder } from "./embedder.ts";
 import { EMBEDDING_DIMENSION } from "./embedder.ts";
 import { EmbeddingDimensionError } from "./embedding_dimension_error.ts";

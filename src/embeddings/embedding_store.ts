@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { DbClient } from "../db/db_client.ts";
+import type { DbClient } from "../db/client/db_client.ts";
 import { EMBEDDING_DIMENSION } from "./embedder.ts";
 import { parseVectorLiteral, toVectorLiteral } from "./vector_literal.ts";
 

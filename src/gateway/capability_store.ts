@@ -7,7 +7,7 @@
  */
 
 import { type Clock, systemClock } from "../cache/clock.ts";
-import type { DbClient } from "../db/db_client.ts";
+import type { DbClient } from "../db/client/db_client.ts";
 import { toVectorLiteral } from "../embeddings/vector_literal.ts";
 import type { PermissionSet } from "./permission_audit.ts";
 

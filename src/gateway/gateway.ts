@@ -7,7 +7,7 @@
  */
 
 import type { Clock } from "../cache/clock.ts";
-import type { DbClient } from "../db/db_client.ts";
+import type { DbClient } from "../db/client/db_client.ts";
 import { getToolSchema } from "../discovery/tool_schema_store.ts";
 import { parseToolId } from "../discovery/tool_id.ts";
 import { GatewayError } from "./gateway_error.ts";

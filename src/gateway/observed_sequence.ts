@@ -6,7 +6,7 @@
  */
 
 import { type Clock, systemClock } from "../cache/clock.ts";
-import type { DbClient } from "../db/db_client.ts";
+import type { DbClient } from "../db/client/db_client.ts";
 import { parseToolId } from "../discovery/tool_id.ts";
 
 /** An edge of `tool_dependency` after an observation. */

@@ -8,8 +8,8 @@
  */
 
 import { type Clock, systemClock } from "../cache/clock.ts";
-import type { DbClient } from "../db/db_client.ts";
-import { DbError } from "../db/errors.ts";
+import type { DbClient } from "../db/client/db_client.ts";
+import { DbError } from "../db/client/db_error.ts";
 import { GatewayError } from "./gateway_error.ts";
 
 /** The permission sets of `workflow_pattern.permission_set` (migration 017). */

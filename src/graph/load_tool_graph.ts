@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { DbClient } from "../db/db_client.ts";
+import type { DbClient } from "../db/client/db_client.ts";
 import { type EdgeSource, type EdgeType, type ToolEdge, ToolGraph } from "./tool_graph.ts";
 
 /** Options of {@linkcode loadToolGraph}. */

@@ -6,13 +6,13 @@
  * @module
  */
 
-import type { DbClient } from "../db/db_client.ts";
+import type { DbClient } from "../db/client/db_client.ts";
 import type { JsonSchema } from "../discovery/tool_schema_store.ts";
 import type { Embedder } from "../embeddings/embedder.ts";
 import { toolEmbeddingText } from "../embeddings/embed_tool_schemas.ts";
 import { tokenize } from "../embeddings/tokenize.ts";
 import { toVectorLiteral } from "../embeddings/vector_literal.ts";
-import { NEAREST_TOOLS_SQL, UNEMBEDDED_TOOLS_SQL } from "./_queries.ts";
+import { NEAREST_TOOLS_SQL, UNEMBEDDED_TOOLS_SQL } from "./queries.ts";
 
 /** Options of {@linkcode searchTools}. */
 export interface SearchToolsOptions {

@@ -4,7 +4,7 @@ import { createKvFixture } from "../../fixtures/kv_fixture.ts";
 import * as historicalPath from "../../src/mcp/workflow-dag-store.ts";
 import * as legacy from "../../src/cache/legacy_workflow_dag_store.ts";
 import { chainDag } from "./_dags.ts";
-import { test } from "../_test.ts";
+import { test } from "../dual_runtime.ts";
 
 /** The legacy functions ignore their first argument, once a database handle. */
 const db = { query: () => Promise.reject(new Error("the database must not be used")) };

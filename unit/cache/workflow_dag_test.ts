@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { copyWorkflowDag, type WorkflowDag } from "../../src/cache/workflow_dag.ts";
-import { test } from "../_test.ts";
+import { test } from "../dual_runtime.ts";
 
 const task = (id: string, dependsOn: string[] = []) => ({
   id,

@@ -9,7 +9,7 @@ import {
 import type { WorkflowDag } from "../../src/cache/workflow_dag.ts";
 import { chainDag, paddedDag } from "./_dags.ts";
 import { keysUnder, snapshot } from "./_hooked_kv.ts";
-import { test } from "../_test.ts";
+import { test } from "../dual_runtime.ts";
 
 test("a state saved at t is there at t + 3,599,999 ms and gone at t + 3,600,000 ms", async () => {
   await using fixture = await createKvFixture({ startMs: 0 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type CliIo, runCli, USAGE } from "../../src/cli/run_cli.ts";
 import { readGoldenSchema } from "../../fixtures/schema_golden.ts";
-import { openDatabase } from "../../src/db/pglite_client.ts";
+import { openDatabase } from "../../src/db/client/pglite_client.ts";
 import { installKv } from "../../fixtures/kv_fixture.ts";
 import { WorkflowStateCache } from "../../src/cache/workflow_state_cache.ts";
 

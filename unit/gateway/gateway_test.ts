@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { FakeClock } from "../../fixtures/fake_clock.ts";
 import { Gateway, type ToolCaller } from "../../src/gateway/gateway.ts";
 import { GatewayError } from "../../src/gateway/gateway_error.ts";
-import { stubDb } from "../_stub_db.ts";
+import { stubDb } from "../stub_db.ts";
 
 /** Every tool exists in tool_schema; observed edges come back as inserted. */
 function catalogueDb() {

@@ -4,7 +4,7 @@ import {
   recordObservedEdges,
   recordObservedSequence,
 } from "../../src/gateway/observed_sequence.ts";
-import { stubDb } from "../_stub_db.ts";
+import { stubDb } from "../stub_db.ts";
 
 function edgeDb() {
   return stubDb((_sql, params) => [{

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../fixtures/fake_clock.ts";
-import { DbError } from "../../src/db/errors.ts";
+import { DbError } from "../../src/db/client/db_error.ts";
 import { GatewayError } from "../../src/gateway/gateway_error.ts";
 import {
   type PermissionAuditEntry,
   recordPermissionAudit,
 } from "../../src/gateway/permission_audit.ts";
-import { stubDb } from "../_stub_db.ts";
+import { stubDb } from "../stub_db.ts";
 
 const CAPABILITY = "0E1D6F1C-3F8A-4B5C-9D2E-7A6B5C4D3E2F";
 const entry: PermissionAuditEntry = {

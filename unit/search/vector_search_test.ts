@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import type { Row } from "../../src/db/db_client.ts";
-import { stubDb } from "../_stub_db.ts";
+import type { Row } from "../../src/db/client/db_client.ts";
+import { stubDb } from "../stub_db.ts";
 import type { Embedder } from "../../src/embeddings/embedder.ts";
 import { EmbeddingDimensionError } from "../../src/embeddings/embedding_dimension_error.ts";
-import { NEAREST_TOOLS_SQL, UNEMBEDDED_TOOLS_SQL } from "../../src/search/_queries.ts";
+import { NEAREST_TOOLS_SQL, UNEMBEDDED_TOOLS_SQL } from "../../src/search/queries.ts";
 import { searchTools } from "../../src/search/vector_search.ts";
 
 /** A database that answers the two search statements with canned rows and records every call. */
