@@ -15,12 +15,12 @@
  *
  * @example Migrating an in-memory database
  * ```ts
- * import { migrate, openDatabase, status } from "@pml/store";
+ * import { migrate, migrations, openDatabase, status } from "@pml/store";
  * import assert from "node:assert/strict";
  *
  * await using db = await openDatabase({ path: "memory://" });
  * await migrate(db);
- * assert.equal((await status(db)).currentVersion, 19);
+ * assert.equal((await status(db)).currentVersion, migrations.at(-1)!.version);
  * ```
  *
  * @module
@@ -28,9 +28,11 @@
 export type { DbClient, QueryParam, Row } from "./src/db/client/db_client.ts";
 export type {
   Migration,
+  MigrationContext,
   MigrationOutcome,
   MigrationRequirements,
   MigrationResult,
+  MigrationStep,
 } from "./src/db/migrate/migration.ts";
 export { DbError, type DbErrorCode } from "./src/db/client/db_error.ts";
 export { MigrationError, type MigrationErrorCode } from "./src/db/migrate/migration_error.ts";
@@ -51,6 +53,7 @@ export {
   type MigrationState,
   type MigrationStatusEntry,
   status,
+  type StatusOptions,
   type StatusResult,
   verify,
   type VerifyProblem,
@@ -60,6 +63,8 @@ export {
   type MoveWorkflowDagsOptions,
   type MoveWorkflowDagsResult,
   moveWorkflowDagsToKv,
+  workflowDagsMoveContext,
+  type WorkflowDagsMoveContextOptions,
 } from "./src/upgrade/move_workflow_dags.ts";
 export {
   type ColumnSnapshot,

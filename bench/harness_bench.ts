@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { openDatabase } from "../src/db/client/pglite_client.ts";
+import { openDatabase } from "../src/db/open_database.ts";
 import { migrate } from "../src/db/migrate/migrator.ts";
 import { withFastDb, withMigratedDb } from "../fixtures/test_db.ts";
 import { runIsolated } from "../fixtures/isolation.ts";

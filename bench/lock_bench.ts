@@ -10,7 +10,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { join } from "node:path";
-import { openPglite } from "../src/db/client/pglite_client.ts";
+import { openPglite } from "../src/db/embedded/open_embedded.ts";
 import { lockDataDirectory } from "../src/db/embedded/data_directory_lock.ts";
 import { timed } from "./_medians.ts";
 

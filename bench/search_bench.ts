@@ -16,7 +16,7 @@
 import { generateToolCatalog, seedToolSchemas } from "../fixtures/tool_catalog.ts";
 import type { DbClient } from "../src/db/client/db_client.ts";
 import { migrate } from "../src/db/migrate/migrator.ts";
-import { openDatabase } from "../src/db/client/pglite_client.ts";
+import { openDatabase } from "../src/db/open_database.ts";
 import { embedToolSchemas } from "../src/embeddings/embed_tool_schemas.ts";
 import { HashingEmbedder } from "../src/embeddings/hashing_embedder.ts";
 import { toVectorLiteral } from "../src/embeddings/vector_literal.ts";

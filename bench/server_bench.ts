@@ -12,7 +12,8 @@
  * @module
  */
 import { openPostgres } from "../src/db/client/postgres_client.ts";
-import { openPglite, pgliteClient } from "../src/db/client/pglite_client.ts";
+import { pgliteClient } from "../src/db/client/pglite_client.ts";
+import { openPglite } from "../src/db/embedded/open_embedded.ts";
 import { serveDatabase } from "../src/db/embedded/serve_database.ts";
 import { migrate } from "../src/db/migrate/migrator.ts";
 import type { DbClient } from "../src/db/client/db_client.ts";

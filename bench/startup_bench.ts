@@ -28,7 +28,7 @@ const scripts = {
   harness: `import { closeTestDatabases, withFastDb } from "${root}fixtures/test_db.ts";
     await withFastDb((db) => db.query("SELECT 1"));
     await closeTestDatabases();`,
-  openDatabase: `import { openDatabase } from "${root}src/db/client/pglite_client.ts";
+  openDatabase: `import { openDatabase } from "${root}src/db/open_database.ts";
     await using db = await openDatabase();
     await db.query("SELECT 1");`,
 };

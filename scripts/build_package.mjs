@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * Builds the npm package into dist/: ESM JavaScript and .d.ts for ".", "./fixtures" and "./legacy" (tsc with
- * tsconfig.build.json), the golden schema the fixtures read, a package.json of its own (exports, types,
- * bin, engines, the runtime dependencies only) and the README. `npm pack ./dist` packs it.
+ * Builds the npm package into dist/: ESM JavaScript and .d.ts for ".", "./fixtures" (and its parts
+ * "./fixtures/db", "./fixtures/kv", "./fixtures/mcp") and "./legacy" (tsc with tsconfig.build.json), the
+ * golden schema the fixtures read, a package.json of its own (exports, types, bin, engines, the runtime
+ * dependencies only) and the README. `npm pack ./dist` packs it.
  *
  * Run: `npm run build` (Node 20; no Deno needed).
  */
@@ -25,8 +26,8 @@ if (tsc.status !== 0) {
 }
 
 copyFileSync(
-  join(root, "fixtures", "schema_after_019.txt"),
-  join(dist, "fixtures", "schema_after_019.txt"),
+  join(root, "fixtures", "golden_schema.txt"),
+  join(dist, "fixtures", "golden_schema.txt"),
 );
 copyFileSync(join(root, "README.md"), join(dist, "README.md"));
 chmodSync(join(dist, "src", "cli", "node_main.js"), 0o755);
@@ -41,6 +42,9 @@ const manifest = {
   exports: {
     ".": { types: "./mod.d.ts", default: "./mod.js" },
     "./fixtures": { types: "./fixtures/mod.d.ts", default: "./fixtures/mod.js" },
+    "./fixtures/db": { types: "./fixtures/db.d.ts", default: "./fixtures/db.js" },
+    "./fixtures/kv": { types: "./fixtures/kv.d.ts", default: "./fixtures/kv.js" },
+    "./fixtures/mcp": { types: "./fixtures/mcp.d.ts", default: "./fixtures/mcp.js" },
     "./legacy": { types: "./legacy.d.ts", default: "./legacy.js" },
   },
   types: "./mod.d.ts",

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import * as store from "../mod.ts";
 import * as fixtures from "../fixtures/mod.ts";
+import * as fixturesDb from "../fixtures/db.ts";
+import * as fixturesKv from "../fixtures/kv.ts";
+import * as fixturesMcp from "../fixtures/mcp.ts";
 import * as legacy from "../legacy.ts";
 
 // Pins the public API: adding or removing an export must be a deliberate change to these lists.
@@ -51,27 +54,41 @@ const STORE_VALUES: Record<string, string> = {
   upsertToolEmbeddings: "function",
   upsertToolSchemas: "function",
   verify: "function",
+  workflowDagsMoveContext: "function",
 };
 
-const FIXTURE_VALUES: Record<string, string> = {
-  DEFAULT_FIXTURE_FILES: "object",
-  FIXTURE_TOOLS: "object",
-  FakeClock: "function",
+// The fixtures in three parts, each an entry point of its own; `./fixtures` is all three together.
+const FIXTURE_DB_VALUES: Record<string, string> = {
   IsolationError: "function",
-  KV_FIXTURE_START_MS: "number",
   assertMigrationsIdempotent: "function",
   closeTestDatabases: "function",
-  connectFixtureServers: "function",
-  createKvFixture: "function",
   diffLines: "function",
-  generateToolCatalog: "function",
+  readFingerprint: "function",
+  withFastDb: "function",
+  withMigratedDb: "function",
+};
+
+const FIXTURE_KV_VALUES: Record<string, string> = {
+  FakeClock: "function",
+  KV_FIXTURE_START_MS: "number",
+  createKvFixture: "function",
   getClock: "function",
   installClock: "function",
   installKv: "function",
-  readFingerprint: "function",
+};
+
+const FIXTURE_MCP_VALUES: Record<string, string> = {
+  DEFAULT_FIXTURE_FILES: "object",
+  FIXTURE_TOOLS: "object",
+  connectFixtureServers: "function",
+  generateToolCatalog: "function",
   seedToolSchemas: "function",
-  withFastDb: "function",
-  withMigratedDb: "function",
+};
+
+const FIXTURE_VALUES: Record<string, string> = {
+  ...FIXTURE_DB_VALUES,
+  ...FIXTURE_KV_VALUES,
+  ...FIXTURE_MCP_VALUES,
 };
 
 const LEGACY_VALUES: Record<string, string> = {
@@ -85,7 +102,14 @@ const LEGACY_VALUES: Record<string, string> = {
 };
 
 /** How many type-only exports (interfaces and type aliases) `deno doc --json` lists per entry point. */
-const TYPE_COUNTS = { ".": 80, "./fixtures": 12, "./legacy": 1 };
+const TYPE_COUNTS = {
+  ".": 84,
+  "./fixtures": 13,
+  "./fixtures/db": 5,
+  "./fixtures/kv": 2,
+  "./fixtures/mcp": 6,
+  "./legacy": 1,
+};
 
 const typesOf = (module: Record<string, unknown>) =>
   Object.fromEntries(Object.keys(module).sort().map((name) => [name, typeof module[name]]));
@@ -109,6 +133,9 @@ async function typeExportCount(entry: string): Promise<number> {
 Deno.test("the entry points export exactly the public API: values by typeof, types by count", async () => {
   assert.deepEqual(typesOf(store), STORE_VALUES);
   assert.deepEqual(typesOf(fixtures), FIXTURE_VALUES);
+  assert.deepEqual(typesOf(fixturesDb), FIXTURE_DB_VALUES);
+  assert.deepEqual(typesOf(fixturesKv), FIXTURE_KV_VALUES);
+  assert.deepEqual(typesOf(fixturesMcp), FIXTURE_MCP_VALUES);
   assert.deepEqual(typesOf(legacy), LEGACY_VALUES);
   assert.deepEqual(
     {
@@ -116,12 +143,15 @@ Deno.test("the entry points export exactly the public API: values by typeof, typ
       fixtureValues: Object.keys(fixtures).length,
       legacyValues: Object.keys(legacy).length,
     },
-    { values: 45, fixtureValues: 18, legacyValues: 7 },
+    { values: 46, fixtureValues: 18, legacyValues: 7 },
   );
   assert.deepEqual(
     {
       ".": await typeExportCount("../mod.ts"),
       "./fixtures": await typeExportCount("../fixtures/mod.ts"),
+      "./fixtures/db": await typeExportCount("../fixtures/db.ts"),
+      "./fixtures/kv": await typeExportCount("../fixtures/kv.ts"),
+      "./fixtures/mcp": await typeExportCount("../fixtures/mcp.ts"),
       "./legacy": await typeExportCount("../legacy.ts"),
     },
     TYPE_COUNTS,
@@ -130,6 +160,9 @@ Deno.test("the entry points export exactly the public API: values by typeof, typ
   assert.deepEqual(config.exports, {
     ".": "./mod.ts",
     "./fixtures": "./fixtures/mod.ts",
+    "./fixtures/db": "./fixtures/db.ts",
+    "./fixtures/kv": "./fixtures/kv.ts",
+    "./fixtures/mcp": "./fixtures/mcp.ts",
     "./legacy": "./legacy.ts",
   });
 });

@@ -29,6 +29,7 @@ export function stubDb(
     transaction: (fn) => fn(db),
     close: () => Promise.resolve(),
     closed: false,
+    sharedSession: false,
     [Symbol.asyncDispose]: () => Promise.resolve(),
   };
   return { db, calls };

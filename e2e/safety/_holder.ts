@@ -7,7 +7,7 @@
  * @module
  */
 import process from "node:process";
-import { openDatabase } from "../../src/db/client/pglite_client.ts";
+import { openDatabase } from "../../src/db/open_database.ts";
 import { migrate } from "../../src/db/migrate/migrator.ts";
 
 const db = await openDatabase({ path: process.argv[2] });

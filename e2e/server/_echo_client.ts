@@ -5,8 +5,11 @@
  * @module
  */
 import { openPostgres } from "../../src/db/client/postgres_client.ts";
+import { HANG_MS } from "./child_process.ts";
 
-const db = await openPostgres(Deno.args[0]!);
+// A served database answers a new connection only between other clients' transactions: a generous
+// deadline, so that a busy machine is not mistaken for a refusal.
+const db = await openPostgres(Deno.args[0]!, { connectTimeoutMs: HANG_MS });
 const label = Deno.args[1] ?? String(Deno.pid);
 try {
   for (let i = 0; i < 60; i += 1) {

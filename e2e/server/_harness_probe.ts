@@ -1,7 +1,10 @@
 /**
  * Test support: a test module that another package could have, run by `server_harness_test.ts` in a child
- * `deno test` with `PML_TEST_DATABASE_URL` set. `PROBE_MODE` picks what it does: `pass` (tests that pass), `template` (clones of a template built once),
- * `fail` (one that fails, leaving a row behind), `hang` (one that never ends, to be killed).
+ * `deno test` with `PML_TEST_DATABASE_URL` set. `PROBE_MODE` picks what it does: `pass` (tests that
+ * pass), `template` (clones of a template built once), `fail` (one that fails, leaving a row behind),
+ * `fail-held` (one that fails while holding a connection to its database, so it cannot be renamed),
+ * `hang` (one that never ends, to be killed), `served` (tests on an empty PGlite served over the wire),
+ * `served-refused` (a served PGlite that holds tables is refused).
  *
  * @module
  */
@@ -12,7 +15,9 @@ import {
   withFastDb,
   withMigratedDb,
 } from "../../fixtures/mod.ts";
-import { runOnServer } from "../../fixtures/server_databases.ts";
+import { closeServerDatabases, runOnServer } from "../../fixtures/server_databases.ts";
+import { IsolationError } from "../../fixtures/isolation_error.ts";
+import { openPostgres } from "../../src/db/client/postgres_client.ts";
 import { NOTES } from "./notes.ts";
 
 const mode = Deno.env.get("PROBE_MODE");
@@ -52,7 +57,7 @@ if (mode === "pass") {
         await db.query("INSERT INTO notes (body) VALUES ('mine')");
       }, NOTES);
     }
-    await closeTestDatabases();
+    await closeServerDatabases();
   });
 } else if (mode === "fail") {
   Deno.test("a failing test keeps its database", async () => {
@@ -60,6 +65,83 @@ if (mode === "pass") {
       await db.query("INSERT INTO notes (body) VALUES ('evidence')");
       assert.fail("deliberately failing");
     }, { migrations: NOTES });
+  });
+} else if (mode === "fail-held") {
+  Deno.test({
+    name: "a failing test whose database cannot be renamed",
+    // The connection is left open on purpose, so the rename fails (PostgreSQL waits five seconds for it
+    // to go first); the process's end closes it.
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      await withMigratedDb(async (db) => {
+        const { name } =
+          (await db.queryOne<{ name: string }>("SELECT current_database() AS name"))!;
+        const url = new URL(Deno.env.get("PML_TEST_DATABASE_URL")!);
+        url.pathname = `/${name}`;
+        await openPostgres(url.toString());
+        assert.fail("deliberately failing while holding a connection");
+      }, { migrations: NOTES });
+    },
+  });
+} else if (mode === "served") {
+  Deno.test("withFastDb on served PGlite: migrated, isolated, statements guarded", async () => {
+    await withFastDb(async (db) => {
+      assert.deepEqual(await db.queryOne("SELECT count(*)::int AS n FROM adaptive_config"), {
+        n: 3,
+      });
+      await db.query("INSERT INTO config (key, value) VALUES ('served', 'x')");
+      const results = await Promise.allSettled([
+        db.query("INSERT INTO config (key, value) VALUES ('a', '1')"),
+        db.query("INSERT INTO config (key, value) VALUES ('a', 'duplicate')"),
+        db.query("SELECT * FROM no_such_table"),
+      ]);
+      assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected", "rejected"]);
+      assert.deepEqual(await db.query("SELECT key FROM config ORDER BY key"), [
+        { key: "a" },
+        { key: "served" },
+      ]);
+    });
+    await withFastDb(async (db) => {
+      assert.deepEqual(await db.query("SELECT key FROM config"), []);
+    });
+  });
+  Deno.test("withMigratedDb on served PGlite replays pml-store's migrations", async () => {
+    await withMigratedDb(async (db) => {
+      assert.deepEqual(await db.queryOne("SELECT count(*)::int AS n FROM migrations_history"), {
+        n: 18,
+      });
+    });
+  });
+  Deno.test("a test that commits on served PGlite is caught, and the next starts clean", async () => {
+    await assert.rejects(
+      withFastDb(async (db) => {
+        await db.query("INSERT INTO config (key, value) VALUES ('escaped', 'x')");
+        await db.exec("COMMIT");
+      }),
+      {
+        name: "IsolationError",
+        code: "ISOLATION_ESCAPED",
+        message: /\(the served database's public schema was emptied again\)/,
+      },
+    );
+    await withFastDb(async (db) => {
+      assert.deepEqual(await db.query("SELECT key FROM config"), []);
+    });
+    await withMigratedDb(async (db) => {
+      assert.deepEqual(await db.query("SELECT key FROM config"), []);
+    });
+    await closeTestDatabases();
+  });
+} else if (mode === "served-refused") {
+  Deno.test("a served PGlite that holds tables is refused before anything is written", async () => {
+    for (const run of [withFastDb, withMigratedDb]) {
+      const error = await run(() => Promise.resolve()).catch((e) => e);
+      assert.ok(error instanceof IsolationError, String(error));
+      assert.equal(error.code, "TARGET_NOT_EMPTY");
+      console.log(error.message);
+    }
+    await closeTestDatabases();
   });
 } else if (mode === "hang") {
   Deno.test("a test that is killed while it runs", async () => {
@@ -69,5 +151,5 @@ if (mode === "pass") {
     }, { migrations: NOTES });
   });
 } else {
-  throw new Error(`PROBE_MODE must be pass, fail or hang, found ${mode}`);
+  throw new Error(`PROBE_MODE must be one of those listed above, found ${mode}`);
 }

@@ -5,10 +5,11 @@
  * @module
  */
 import { openPostgres } from "../../src/db/client/postgres_client.ts";
+import { HANG_MS } from "./child_process.ts";
 import { migrate } from "../../src/db/migrate/migrator.ts";
 import { NOTES } from "./notes.ts";
 
-const db = await openPostgres(Deno.args[0]!);
+const db = await openPostgres(Deno.args[0]!, { connectTimeoutMs: HANG_MS });
 try {
   const { results, error } = await migrate(db, { migrations: NOTES });
   if (error !== undefined) {

@@ -6,8 +6,9 @@
  * migrated schema in the served database, which the replaying tests must not see.
  */
 import assert from "node:assert/strict";
-import { openPglite } from "../../src/db/client/pglite_client.ts";
+import { openPglite } from "../../src/db/embedded/open_embedded.ts";
 import { serveDatabase } from "../../src/db/embedded/serve_database.ts";
+import { runChild } from "./child_process.ts";
 
 const E2E = new URL("../", import.meta.url).pathname;
 const UNIT_DB = new URL("../../unit/db/", import.meta.url).pathname;
@@ -28,13 +29,11 @@ Deno.test("the e2e journeys and the migration tests pass through the wire client
   const server = await serveDatabase(pg, { port: 0 });
   try {
     // withFastDb on served PGlite: a schema migrated once (committed), each call rolled back.
-    const fast = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", FAST_SCRIPT],
+    const fast = await runChild(Deno.execPath(), ["eval", FAST_SCRIPT], {
+      what: "withFastDb on served PGlite",
       env: { PML_TEST_DATABASE_URL: server.url },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(fast.code, 0, new TextDecoder().decode(fast.stderr));
+    });
+    assert.equal(fast.code, 0, fast.err);
     const schemas = await pg.query<{ nspname: string }>(
       "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pml\\_%'",
     );
@@ -58,14 +57,18 @@ Deno.test("the e2e journeys and the migration tests pass through the wire client
       `${UNIT_DB}schema/migrations_test.ts`,
       `${UNIT_DB}schema/migrations/`,
     ];
-    const run = await new Deno.Command(Deno.execPath(), {
-      args: ["test", "--no-check", "--allow-all", ...journeys.sort(), ...migrationTests],
-      env: { PML_TEST_DATABASE_URL: server.url, NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const out = new TextDecoder().decode(run.stdout);
-    assert.equal(run.code, 0, `${out}\n${new TextDecoder().decode(run.stderr)}`);
+    const run = await runChild(
+      Deno.execPath(),
+      ["test", "--no-check", "--allow-all", ...journeys.sort(), ...migrationTests],
+      {
+        what: "the journeys and the migration tests on served PGlite",
+        env: { PML_TEST_DATABASE_URL: server.url, NO_COLOR: "1" },
+        // About 80 s on an idle machine and over 6 min beside other tests: only a hang should end it.
+        timeoutMs: 30 * 60_000,
+      },
+    );
+    const out = run.out;
+    assert.equal(run.code, 0, `${out}\n${run.err}`);
     const summary = out.match(/^ok \| (\d+) passed \((\d+) steps\) \| 0 failed/m);
     assert.ok(summary !== null, out);
     // 19 journeys (60 steps) and 22 migration tests (12 steps) when this was written: all of them ran,

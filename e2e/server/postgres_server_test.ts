@@ -11,13 +11,15 @@ import { migrate } from "../../src/db/migrate/migrator.ts";
 import type { DbClient } from "../../src/db/client/db_client.ts";
 import { MIGRATION_LOCK_KEY } from "../../src/db/migrate/migration_lock.ts";
 import { AUDIT_UUID_CONVERSION } from "../../src/db/schema/migrations/019_db_schema_cleanup.ts";
-import { openPglite, pgliteClient } from "../../src/db/client/pglite_client.ts";
+import { pgliteClient } from "../../src/db/client/pglite_client.ts";
+import { openPglite } from "../../src/db/embedded/open_embedded.ts";
 import {
   findPostgresInstalls,
   type PostgresServer,
   startPostgresServer,
 } from "./postgres_server.ts";
 import { NOTES } from "./notes.ts";
+import { runChild } from "./child_process.ts";
 import { migrations } from "../../src/db/schema/migrations.ts";
 import { migrationChecksum } from "../../src/db/migrate/migration_checksum.ts";
 import {
@@ -198,17 +200,17 @@ for (const install of installs) {
         "two migrator processes started together apply each migration once",
         async () => {
           const url = await createDatabase(server, "two_processes");
-          const runs = await Promise.all([1, 2].map(() =>
-            new Deno.Command(Deno.execPath(), {
-              args: ["run", "--allow-all", MIGRATOR, url],
-              stdout: "piped",
-              stderr: "piped",
-            }).output()
-          ));
+          const runs = await Promise.all(
+            [1, 2].map((n) =>
+              runChild(Deno.execPath(), ["run", "--allow-all", MIGRATOR, url], {
+                what: `migrator process ${n}`,
+              })
+            ),
+          );
           const applied: number[] = [];
           for (const run of runs) {
-            assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
-            applied.push(...JSON.parse(new TextDecoder().decode(run.stdout)));
+            assert.equal(run.code, 0, run.err);
+            applied.push(...JSON.parse(run.out));
           }
           assert.deepEqual(
             applied.sort(),
@@ -271,10 +273,14 @@ for (const install of installs) {
           up: "CREATE TABLE IF NOT EXISTS never (id INT);",
           down: "DROP TABLE IF EXISTS never;",
         }];
-        const { results, error } = await migrate(waiter, { migrations: more, lockTimeoutMs: 200 });
+        const { results, error } = await migrate(waiter, {
+          migrations: more,
+          migrationLockTimeoutMs: 200,
+        });
         letGo();
         await holding;
         assert.equal(error?.code, "MIGRATION_LOCK_TIMEOUT");
+        assert.deepEqual((error as { holder?: unknown }).holder, { pid: holderPid });
         assert.match(
           error.message,
           new RegExp(

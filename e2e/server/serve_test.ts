@@ -6,41 +6,28 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openDatabase } from "../../src/db/open_database.ts";
 import { readGoldenSchema } from "../../fixtures/schema_golden.ts";
-import { openPglite } from "../../src/db/client/pglite_client.ts";
+import { openPglite } from "../../src/db/embedded/open_embedded.ts";
 import { openPostgres } from "../../src/db/client/postgres_client.ts";
 import { serveDatabase } from "../../src/db/embedded/serve_database.ts";
+import {
+  type ChildRun,
+  collect,
+  HANG_MS,
+  readToEnd,
+  readUntil,
+  runChild,
+} from "./child_process.ts";
 
 const MAIN = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 const ECHO_CLIENT = new URL("./_echo_client.ts", import.meta.url).pathname;
 
-function cli(args: string[]): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", "--allow-env", "--allow-net", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
+const FLAGS = ["run", "--allow-read", "--allow-write", "--allow-env", "--allow-net"];
+
+/** Runs the CLI to its exit (a run longer than `HANG_MS` is a hang: it is killed and the test fails). */
+function runCli(args: string[]): Promise<ChildRun> {
+  return runChild(Deno.execPath(), [...FLAGS, MAIN, ...args], {
+    what: `the CLI's ${args.join(" ")}`,
   });
-}
-
-async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const { code, stdout, stderr } = await cli(args).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code, out: decode(stdout), err: decode(stderr) };
-}
-
-/** Reads the child's stdout until `pattern` matches, and returns the match. */
-async function waitForLine(
-  stream: ReadableStream<Uint8Array>,
-  pattern: RegExp,
-): Promise<{ match: RegExpMatchArray; rest: ReadableStreamDefaultReader<string> }> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the server ended before printing ${pattern}: ${text}`);
-    text += value;
-    const match = text.match(pattern);
-    if (match) return { match, rest: reader };
-  }
 }
 
 Deno.test("serve holds the data directory and two migrators over the wire apply each migration once", async () => {
@@ -48,11 +35,18 @@ Deno.test("serve holds the data directory and two migrators over the wire apply 
   const path = join(dir, "db");
   try {
     await (await openDatabase({ path })).close(); // an empty cluster, no migration applied
-    const server = cli(["serve", "--db", path, "--port", "0"]).spawn();
+    const server = new Deno.Command(Deno.execPath(), {
+      args: [...FLAGS, MAIN, "serve", "--db", path, "--port", "0"],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const out = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const err = collect(server.stderr);
     try {
-      const { match, rest } = await waitForLine(
-        server.stdout,
+      const { match } = await readUntil(
+        out,
         /at (postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres) until interrupted/,
+        { what: "serve to print its URL", context: err.text },
       );
       const url = match[1]!;
 
@@ -86,13 +80,8 @@ Deno.test("serve holds the data directory and two migrators over the wire apply 
       });
 
       server.kill("SIGINT");
-      let tail = "";
-      while (true) {
-        const { value, done } = await rest.read();
-        if (done) break;
-        tail += value;
-      }
-      assert.match(tail, /^Stopped\.$/m);
+      const rest = await readToEnd(out, { what: "serve to stop on SIGINT", context: err.text });
+      assert.match(rest, /^Stopped\.$/m);
       assert.equal((await server.status).code, 0);
     } finally {
       try {
@@ -100,7 +89,9 @@ Deno.test("serve holds the data directory and two migrators over the wire apply 
       } catch {
         // already ended
       }
-      await server.stderr.cancel().catch(() => {});
+      await server.status;
+      await out.cancel();
+      await err.done;
     }
     const after = await runCli(["status", "--db", path]);
     assert.equal(after.code, 0, after.err);
@@ -113,18 +104,18 @@ Deno.test("serve holds the data directory and two migrators over the wire apply 
 Deno.test("clients of a served database never interleave inside each other's queries or transactions", async () => {
   const pg = await openPglite("memory://");
   const server = await serveDatabase(pg, { port: 0 });
-  const clients = await Promise.all([1, 2].map(() => openPostgres(server.url)));
+  const clients = await Promise.all(
+    [1, 2].map(() => openPostgres(server.url, { connectTimeoutMs: HANG_MS })),
+  );
   try {
     await clients[0]!.exec("CREATE TABLE counter (id INT PRIMARY KEY, n INT NOT NULL)");
     await clients[0]!.query("INSERT INTO counter VALUES (1, 0)");
     // Processes sending pipelined parameterised queries (extended protocol, unnamed statement): without
     // the serve gate one of three such processes failed with "unnamed prepared statement does not exist".
     const echoes = [1, 2, 3].map((n) =>
-      new Deno.Command(Deno.execPath(), {
-        args: ["run", "--allow-all", ECHO_CLIENT, server.url, `client-${n}`],
-        stdout: "piped",
-        stderr: "piped",
-      }).output()
+      runChild(Deno.execPath(), ["run", "--allow-all", ECHO_CLIENT, server.url, `client-${n}`], {
+        what: `echo client ${n}`,
+      })
     );
     // Meanwhile, read-modify-write transactions in this process: none is lost if no other client's
     // statement ran inside one.
@@ -138,9 +129,7 @@ Deno.test("clients of a served database never interleave inside each other's que
         });
       }
     }));
-    for (const run of await Promise.all(echoes)) {
-      assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
-    }
+    for (const run of await Promise.all(echoes)) assert.equal(run.code, 0, run.err);
     assert.deepEqual(await clients[0]!.query("SELECT n FROM counter"), [{ n: 80 }]);
   } finally {
     await Promise.all(clients.map((db) => db.close()));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assertMigrationsIdempotent, withMigratedDb } from "@pml/store/fixtures";
+import { assertMigrationsIdempotent, withMigratedDb } from "@pml/store/fixtures/db";
 import { consumerMigrations } from "./mod.ts";
 
 Deno.test("the consumer's own migrations are idempotent", async () => {

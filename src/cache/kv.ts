@@ -7,11 +7,12 @@
  */
 
 import { mkdir, open } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import process from "node:process";
 import { type Override, pushOverride } from "./clock.ts";
 import type { KvClient } from "./kv_client.ts";
 import { CacheError } from "./cache_error.ts";
+import { findKvFileDamage } from "./_kv_file_check.ts";
 
 /** The KV path used when `PML_KV_PATH` is unset or empty, relative to the working directory. */
 export const DEFAULT_KV_PATH = ".pml/kv.db";
@@ -19,6 +20,8 @@ export const DEFAULT_KV_PATH = ".pml/kv.db";
 export const MEMORY_KV_PATH = ":memory:";
 /** What every SQLite database file, hence every KV file, starts with. */
 const SQLITE_HEADER = "SQLite format 3\0";
+/** The absolute paths of the files whose damage check passed in this process: each is checked once. */
+const checkedFiles = new Set<string>();
 
 /** The KV path to open: `PML_KV_PATH` when set and non-empty, else {@linkcode DEFAULT_KV_PATH}. */
 export function resolveKvPath(
@@ -31,19 +34,22 @@ export function resolveKvPath(
  * Opens a new KV connection, owned by the caller, at `path` (a file path, creating its directory;
  * {@linkcode MEMORY_KV_PATH}; or a KV Connect URL). Private: applications use {@linkcode getKv}.
  *
+ * The first open of a file in a process checks it for damage first (SQLite's `quick_check`, or a
+ * weaker walk of its pages where `node:sqlite` is missing: see `_kv_file_check.ts`), read-only, so a
+ * file another process has open is neither written nor checkpointed.
+ *
  * @throws {CacheError} `KV_OPEN_FAILED` (`path`, `cause`) when the directory or store cannot be
- * opened, or the file is not a SQLite database (refused before the opener sees it: its reaction to
- * a garbled file ranges from an error to a process abort).
+ * opened, the file is not a SQLite database, or it is damaged (refused before the opener sees it:
+ * its reaction to a garbled file ranges from an error to a process abort).
  */
 export async function openKvClient(path: string): Promise<KvClient> {
-  const at = `Cannot open Deno KV at ${JSON.stringify(path)}`;
-  let head = "";
+  let refusal: string | null = null;
   try {
     if (path !== MEMORY_KV_PATH && !/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
       await mkdir(dirname(path), { recursive: true });
-      head = await readHead(path);
+      refusal = await refusalOf(path);
     }
-    if (head === "" || head === SQLITE_HEADER) {
+    if (refusal === null) {
       const deno = (globalThis as { Deno?: { openKv?: (path: string) => Promise<KvClient> } }).Deno;
       if (typeof deno?.openKv === "function") return await deno.openKv(path);
       const { openKv } = await import("@deno/kv");
@@ -51,12 +57,41 @@ export async function openKvClient(path: string): Promise<KvClient> {
     }
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new CacheError("KV_OPEN_FAILED", `${at}: ${reason}`, { path, cause });
+    throw new CacheError("KV_OPEN_FAILED", `${cannotOpen(path)}: ${reason}`, { path, cause });
   }
-  const reason =
-    `the file is not a KV database (it does not start with the SQLite header "SQLite format 3\\0")`;
-  const advice = "point PML_KV_PATH at another file or remove this one";
-  throw new CacheError("KV_OPEN_FAILED", `${at}: ${reason}; ${advice}`, { path });
+  throw new CacheError("KV_OPEN_FAILED", `${cannotOpen(path)}: ${refusal}`, { path });
+}
+
+/** The start of every `KV_OPEN_FAILED` message. */
+function cannotOpen(path: string): string {
+  return `Cannot open Deno KV at ${JSON.stringify(path)}`;
+}
+
+/**
+ * Why the file at `path` must not be opened ("<what is wrong>; <what to do>"), or `null` for a
+ * missing or empty file, or a SQLite file whose damage check passes (now or earlier in the process).
+ */
+async function refusalOf(path: string): Promise<string | null> {
+  const head = await readHead(path);
+  if (head === "") return null;
+  if (head !== SQLITE_HEADER) {
+    return `the file is not a KV database (it does not start with the SQLite header ` +
+      `"SQLite format 3\\0"); point PML_KV_PATH at another file or remove this one`;
+  }
+  if (checkedFiles.has(resolve(path))) return null;
+  let damage: string | null;
+  try {
+    damage = await findKvFileDamage(path);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new Error(`the file could not be checked for damage: ${reason}`, { cause });
+  }
+  if (damage === null) {
+    checkedFiles.add(resolve(path));
+    return null;
+  }
+  return `the file is damaged (${damage}); restore it from a backup, or move it aside to start ` +
+    `with an empty store (workflow state is ephemeral: it expires within an hour)`;
 }
 
 /** The first bytes of `path` as latin-1 text; `""` for a missing or empty file. */
@@ -83,7 +118,9 @@ const installed: { value: KvClient }[] = [];
  * first use. Concurrent first calls share one connection; a call still waiting for it when
  * {@linkcode closeKv} runs gets the next connection, never a closed one.
  *
- * @throws {CacheError} `KV_OPEN_FAILED` when the store cannot be opened; the next call tries again.
+ * @throws {CacheError} `KV_OPEN_FAILED` when the store cannot be opened, or its file is not a KV
+ * database or is damaged (checked once per file and process, before Deno KV reads it); the next call
+ * tries again.
  *
  * @example With an installed in-memory store, until the override is restored
  * ```ts

@@ -190,7 +190,17 @@ function copyJson(walk: Walk, value: unknown): unknown {
     if (!("value" in descriptor)) refuseAt(walk, "an accessor property (get/set)", key);
     if (!descriptor.enumerable) refuseAt(walk, "a non-enumerable property", key);
     walk.keys.push(key);
-    copy[key] = copyJson(walk, descriptor.value);
+    const item = copyJson(walk, descriptor.value);
+    // Defined, not assigned: assigning an own "__proto__" key would set the copy's prototype
+    // instead, losing the key, where `Object.prototype.__proto__` exists (Node; Deno removes it).
+    if (key === "__proto__") {
+      Object.defineProperty(copy, key, {
+        value: item,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else copy[key] = item;
     walk.keys.pop();
   }
   if (array && Reflect.ownKeys(array).length !== array.length + 1) {

@@ -6,18 +6,24 @@
  */
 import type { DbClient } from "./client/db_client.ts";
 import { DbError } from "./client/db_error.ts";
-import {
-  openDatabase as openEmbedded,
-  type OpenDatabaseOptions as EmbeddedOptions,
-} from "./client/pglite_client.ts";
+import { pgliteClient } from "./client/pglite_client.ts";
 import { isPostgresUrl, openPostgres } from "./client/postgres_client.ts";
+import type { DataDirectoryOptions } from "./embedded/data_directory.ts";
+import { openPglite } from "./embedded/open_embedded.ts";
 
 /** Options of {@linkcode openDatabase}. */
-export interface OpenDatabaseOptions extends EmbeddedOptions {
+export interface OpenDatabaseOptions extends DataDirectoryOptions {
+  /**
+   * `memory://` (or `:memory:`) for an in-memory database, the path of a data directory, or a server URL
+   * `postgres://…`. Other URLs and the empty string are refused (`DB_PATH_INVALID`).
+   *
+   * @default {"memory://"}
+   */
+  path?: string;
   /**
    * A PostgreSQL server to connect to, `postgres://user:password@host:port/database`, instead of an
-   * embedded database. A `path` of that form means the same. `create` and `lockTimeoutMs` concern data
-   * directories and are ignored for a server.
+   * embedded database; a `path` of that form means the same. `create` and `directoryLockTimeoutMs`
+   * concern data directories and are ignored for a server.
    */
   url?: string;
   /**
@@ -30,20 +36,29 @@ export interface OpenDatabaseOptions extends EmbeddedOptions {
 
 /**
  * Opens a database: a PostgreSQL server when `url` (or a `path` of the form `postgres://…`) is given,
- * else embedded PGlite with pgvector — in memory (`path: "memory://"`, the default) or in a data
- * directory, which is locked while it is open (a second opener gets `DB_LOCKED` naming the holder).
+ * else embedded PGlite with pgvector — in memory (`memory://` or `:memory:`, the default) or in a data
+ * directory.
+ *
+ * A data directory is opened by one opener at a time: it is locked (an exclusive `flock` on
+ * `<path>.lock`, released by `close()` or when the process dies), and a second opener, in this process or
+ * another, gets `DB_LOCKED` naming the holder unless `directoryLockTimeoutMs` lets it wait. A new data
+ * directory is initialised in a sibling directory and renamed into place, so a crash never leaves half a
+ * cluster. A new embedded database starts from the template cache (`$PML_TEMPLATE_CACHE_DIR`, see
+ * docs/database.md) instead of running initdb.
  *
  * @throws {DbError} `DB_PATH_INVALID` for a bad path or URL, or both `url` and `path`; `DB_OPEN_FAILED`
  * naming host, port, database and user (never the password) when a server cannot be reached; the
- * data-directory codes (`DB_LOCKED`, `DB_NOT_FOUND`, `DB_DAMAGED`, …) for an embedded database.
+ * data-directory codes (`DB_LOCKED`, `DB_NOT_FOUND`, `DB_DAMAGED`, …, each with the `path`) for an
+ * embedded database.
  *
  * @example In memory
  * ```ts
  * import { openDatabase } from "@pml/store";
  * import assert from "node:assert/strict";
  *
- * await using db = await openDatabase({ path: "memory://" });
+ * await using db = await openDatabase({ path: ":memory:" });
  * assert.deepEqual(await db.query("SELECT 1 + 1 AS two"), [{ two: 2 }]);
+ * assert.equal(db.sharedSession, true);
  * ```
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DbClient> {
@@ -69,5 +84,5 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       connectTimeoutMs === undefined ? {} : { connectTimeoutMs },
     );
   }
-  return await openEmbedded(path === undefined ? embedded : { ...embedded, path });
+  return pgliteClient(await openPglite(path ?? "memory://", embedded), { owner: true });
 }

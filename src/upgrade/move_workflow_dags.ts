@@ -1,8 +1,8 @@
 /**
- * The library step that runs before migration 019: it moves live workflow state out of the historical
- * `workflow_dags` table into the Deno KV workflow state, where it lives from 019 on. A migration is SQL and
- * cannot write KV, so 019 refuses to run while `workflow_dags` still holds live rows; this step empties it
- * of them.
+ * The data move of migration 019: live workflow state goes from the historical `workflow_dags` table into
+ * the Deno KV workflow state, where it lives from 019 on. It sits above both the database and the cache,
+ * and reaches 019 as a service of the migration context ({@linkcode workflowDagsMoveContext}), so that
+ * `migrate()` moves the rows in 019's own transaction, from the library and the CLI alike.
  *
  * @module
  */
@@ -164,8 +164,61 @@ function refusedError(
   return new MigrationError(
     "MIGRATION_DATA_INVALID",
     `Cannot move workflow_dags to Deno KV: the workflow state cache refuses ${refused.length} live ` +
-      `row(s), left in workflow_dags: ${named}${more}; correct or delete them in workflow_dags, then call ` +
-      `moveWorkflowDagsToKv() again (${moved} other row(s) were moved)`,
+      `row(s), left in workflow_dags: ${named}${more}; correct or delete them in workflow_dags, then ` +
+      `migrate again (${moved} other row(s) were written to KV; a rolled-back migration leaves them in ` +
+      "both places, and the next run writes them again)",
     { version: 19, migrationName: "db_schema_cleanup", cause },
   );
+}
+
+/** Options of {@linkcode workflowDagsMoveContext}. */
+export interface WorkflowDagsMoveContextOptions {
+  /**
+   * The KV store of the workflow state, or a function that opens it: called only when there are live rows
+   * to move (the CLI opens the shared handle this way).
+   */
+  kv: KvClient | (() => Promise<KvClient>);
+  /** Decides which rows are live; defaults to the system clock. */
+  clock?: Clock;
+  /** Called after the move with what it did, when it moved anything (for a progress line). */
+  onMoved?: (result: MoveWorkflowDagsResult) => void;
+}
+
+/**
+ * The migration context that lets 019 move live `workflow_dags` rows into Deno KV in its own transaction:
+ * pass it as `migrate(db, { context })`. Each row is written to KV before it is deleted from the table, and
+ * the deletion commits with 019, so a crash at any moment leaves a row in both places, never in neither;
+ * rows the cache refuses stay in the table, 019 does not run, and the error names them.
+ *
+ * @example Migrating a database whose workflow_dags holds live rows
+ * ```ts
+ * import { migrate, migrations, workflowDagsMoveContext, WorkflowStateCache } from "@pml/store";
+ * import { openDatabase } from "@pml/store";
+ * import assert from "node:assert/strict";
+ *
+ * await using db = await openDatabase({ path: ":memory:" });
+ * await migrate(db, { to: 18 });
+ * await db.query(
+ *   "INSERT INTO workflow_dags (workflow_id, dag, expires_at) VALUES ('wf-1', '{\"tasks\": []}', NOW() + interval '1 hour')",
+ * );
+ * using kv = await Deno.openKv(":memory:");
+ * const { error } = await migrate(db, { context: workflowDagsMoveContext({ kv }) });
+ * assert.equal(error, undefined);
+ * assert.deepEqual((await new WorkflowStateCache({ kv }).get("wf-1"))?.tasks, []);
+ * assert.equal(migrations.at(-1)!.version >= 19, true);
+ * ```
+ */
+export function workflowDagsMoveContext(
+  options: WorkflowDagsMoveContextOptions,
+): { moveWorkflowDags: (db: DbClient) => Promise<MoveWorkflowDagsResult> } {
+  const { clock = systemClock, onMoved } = options;
+  return {
+    moveWorkflowDags: async (db) => {
+      if (await countLiveWorkflowDags(db, clock) === 0) return { moved: 0, expired: 0 };
+      const kv = typeof options.kv === "function" ? await options.kv() : options.kv;
+      const result = await moveWorkflowDagsToKv(db, { kv, clock });
+      if (result.moved > 0) onMoved?.(result);
+      return result;
+    },
+  };
 }

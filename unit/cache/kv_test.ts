@@ -9,6 +9,7 @@ import {
 } from "../../src/cache/kv.ts";
 import * as authKv from "../../src/server/auth/kv.ts";
 import { CacheError } from "../../src/cache/cache_error.ts";
+import { findKvFileDamage, walkSqliteFile } from "../../src/cache/_kv_file_check.ts";
 
 const KV_MODULE = new URL("../../src/cache/kv.ts", import.meta.url).href;
 const AUTH_KV_MODULE = new URL("../../src/server/auth/kv.ts", import.meta.url).href;
@@ -244,4 +245,147 @@ Deno.test("resolveKvPath() reads PML_KV_PATH, defaulting to .pml/kv.db", () => {
   assert.equal(resolveKvPath({ PML_KV_PATH: ":memory:" }), ":memory:");
   assert.equal(resolveKvPath({ PML_KV_PATH: "" }), DEFAULT_KV_PATH);
   assert.equal(resolveKvPath({}), ".pml/kv.db");
+});
+
+/** Fills a new KV file at `path` with workflow-sized values until it is at least `bytes` long. */
+async function writeKvFile(path: string, bytes: number): Promise<void> {
+  const kv = await Deno.openKv(path);
+  try {
+    for (let i = 0; (await Deno.stat(path)).size < bytes; i++) {
+      const batch = kv.atomic();
+      for (let j = 0; j < 50; j++) batch.set(["workflow", `wf-${i}-${j}`], "x".repeat(1000));
+      await batch.commit();
+    }
+  } finally {
+    kv.close();
+  }
+}
+
+/** Overwrites bytes `from` to `to` of the file at `path` with a fixed garbage pattern. */
+async function damage(path: string, from: number, to: number): Promise<void> {
+  using file = await Deno.open(path, { write: true });
+  await file.seek(from, Deno.SeekMode.Start);
+  await file.write(Uint8Array.from({ length: to - from }, (_, i) => (i * 7919 + 13) & 0xff));
+}
+
+const DAMAGE_ADVICE = "restore it from a backup, or move it aside to start with an empty store " +
+  "(workflow state is ephemeral: it expires within an hour)";
+
+Deno.test("getKv() refuses a damaged KV file with KV_OPEN_FAILED instead of crashing", async () => {
+  // In a subprocess: Deno KV panics and aborts the process at the first read of this file, so a
+  // missing check fails this test (the scenario's exit code) instead of killing the runner.
+  const root = await Deno.makeTempDir();
+  try {
+    const path = `${root}/kv.db`;
+    await writeKvFile(path, 100_000);
+    await damage(path, 20_000, 40_000);
+    const damaged = await Deno.readFile(path);
+    await using run = await inSubprocess(
+      path,
+      `const error = await getKv().then(async (kv) => {
+        await kv.get(["workflow", "wf-0-0"]);
+        for await (const _ of kv.list({ prefix: [] }));
+        await closeKv();
+        return null;
+      }, (caught) => caught);
+      const { name, code, message } = error ?? {};
+      console.log(JSON.stringify({ name, code, path: error?.path, message }));`,
+    );
+    const { message, ...rest } = run.output as { message: string };
+    assert.deepEqual(rest, { name: "CacheError", code: "KV_OPEN_FAILED", path });
+    const start = `Cannot open Deno KV at ${JSON.stringify(path)}: the file is damaged (`;
+    assert.ok(message.startsWith(`${start}SQLite's quick_check found: `), message);
+    assert.ok(message.endsWith(`); ${DAMAGE_ADVICE}`), message);
+    assert.deepEqual(await Deno.readFile(path), damaged, "the file is left as it was");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("openKvClient() opens an undamaged KV file larger than its first pages", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const path = `${root}/kv.db`;
+    await writeKvFile(path, 100_000);
+    const kv = await openKvClient(path);
+    try {
+      assert.equal((await kv.get(["workflow", "wf-0-0"])).value, "x".repeat(1000));
+    } finally {
+      kv.close();
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("getKv() opens a KV file that another process holds open, leaving its files as they were", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const path = `${root}/kv.db`;
+    await writeKvFile(path, 100_000);
+    const holder = await Deno.openKv(path);
+    try {
+      // Commits the holder has not checkpointed yet: they live in kv.db-wal.
+      for (let i = 0; i < 200; i++) await holder.set(["held", i], "y".repeat(i % 9 ? 300 : 9000));
+      const before = [await Deno.readFile(path), await Deno.readFile(`${path}-wal`)];
+      assert.ok(before[1]!.length > 0, "the holder's commits are in the WAL");
+      await using run = await inSubprocess(
+        path,
+        `const kv = await getKv();
+        const held = (await kv.get(["held", 199])).value.length;
+        await closeKv();
+        console.log(JSON.stringify({ held }));`,
+      );
+      assert.deepEqual(run.output, { held: 300 });
+      assert.equal(
+        (await holder.get(["held", 9])).value,
+        "y".repeat(9000),
+        "the holder still works",
+      );
+      // The check alone, in this process beside the holder: it writes neither file.
+      assert.equal(await findKvFileDamage(path), null);
+      assert.deepEqual([await Deno.readFile(path), await Deno.readFile(`${path}-wal`)], before);
+    } finally {
+      holder.close();
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("walkSqliteFile(), the check where node:sqlite is missing, finds the damage quick_check finds", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const path = `${root}/kv.db`;
+    await writeKvFile(path, 100_000);
+    assert.equal(await walkSqliteFile(path), null, "an intact file");
+    const holder = await Deno.openKv(path);
+    try {
+      for (let i = 0; i < 200; i++) await holder.set(["held", i], "y".repeat(i % 9 ? 300 : 9000));
+      assert.equal(await walkSqliteFile(path), null, "a file with commits in its WAL");
+      // Garbage in the file's copy of a page the WAL holds a newer copy of is no damage: readers
+      // read the WAL's copy.
+      const wal = await Deno.readFile(`${path}-wal`);
+      const frames = new DataView(wal.buffer);
+      const pages = Math.floor((await Deno.stat(path)).size / 4096);
+      let replaced = 0;
+      for (let at = 32; at + 24 + 4096 <= wal.length && replaced === 0; at += 24 + 4096) {
+        const page = frames.getUint32(at);
+        if (page > 1 && page <= pages) replaced = page;
+      }
+      assert.ok(replaced > 0, "the WAL replaces a page of the file");
+      await damage(path, (replaced - 1) * 4096, replaced * 4096);
+      assert.equal(await findKvFileDamage(path), null, "quick_check reads the WAL's copy");
+      assert.equal(await walkSqliteFile(path), null, "so does the walk");
+    } finally {
+      holder.close();
+    }
+    await damage(path, 20_000, 40_000);
+    assert.match(
+      String(await walkSqliteFile(path)),
+      /^page \d+ has the type byte \d+, not that of /,
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

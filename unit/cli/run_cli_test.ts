@@ -2,9 +2,17 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type CliIo, runCli, USAGE } from "../../src/cli/run_cli.ts";
 import { readGoldenSchema } from "../../fixtures/schema_golden.ts";
-import { openDatabase } from "../../src/db/client/pglite_client.ts";
+import { openDatabase } from "../../src/db/open_database.ts";
 import { installKv } from "../../fixtures/kv_fixture.ts";
 import { WorkflowStateCache } from "../../src/cache/workflow_state_cache.ts";
+import { migrations } from "../../src/db/schema/migrations.ts";
+
+// Counts and versions come from the registry, so a new migration changes no line here.
+const count = migrations.length;
+const latest = migrations.at(-1)!.version;
+const previous = migrations.at(-2)!;
+const last = migrations.at(-1)!;
+const pad = (version: number) => String(version).padStart(3, "0");
 
 /** Runs the CLI in-process and captures what it prints. */
 async function cli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
@@ -27,20 +35,23 @@ Deno.test("the CLI migrates a data directory, then finds it up to date", async (
   const cwd = await Deno.makeTempDir();
   try {
     await t.step(
-      "first run applies 18 migrations into .pml/db of the working directory",
+      "first run applies every migration into .pml/db of the working directory",
       async () => {
         const run = await cli([], { cwd });
         assert.equal(run.err, "");
         assert.equal(run.code, 0);
         assert.ok(run.out.startsWith(`Database: ${join(cwd, ".pml", "db")}\n`));
-        assert.equal(appliedLines(run.out).length, 18);
+        assert.equal(appliedLines(run.out).length, count);
         assert.match(run.out, /^ {2}applied 001 initial_schema \(\d+(\.\d)? ms\)$/m);
         assert.match(
           run.out,
           /^ {2}applied 019 db_schema_cleanup \(.* ms\) — moved 0 audit row\(s\) to permission_audit_log_quarantine; merged 0 mcp_tool row\(s\) into tool_schema; kept 0 tool_dependency\.source value\(s\) in tool_dependency_source_kept; dropped 0 workflow_dags, 0 mcp_tool \(already in tool_schema\) and 0 mcp_server row\(s\)$/m,
         );
-        assert.match(run.out, /^Applied 18 migration\(s\); now at version 19\.$/m);
-        assert.match(run.out, /^18 applied, 0 pending$/m);
+        assert.ok(
+          run.out.includes(`\nApplied ${count} migration(s); now at version ${latest}.\n`),
+          run.out,
+        );
+        assert.ok(run.out.includes(`\n${count} applied, 0 pending`), run.out);
         const entries = [];
         for await (const entry of Deno.readDir(join(cwd, ".pml", "db"))) entries.push(entry.name);
         assert.ok(entries.includes("PG_VERSION"));
@@ -51,7 +62,10 @@ Deno.test("the CLI migrates a data directory, then finds it up to date", async (
       const run = await cli(["migrate"], { cwd });
       assert.equal(run.code, 0);
       assert.deepEqual(appliedLines(run.out), []);
-      assert.match(run.out, /^Database is up to date at version 19; nothing to apply\.$/m);
+      assert.ok(
+        run.out.includes(`\nDatabase is up to date at version ${latest}; nothing to apply.\n`),
+        run.out,
+      );
     });
 
     await t.step("status lists every migration as applied", async () => {
@@ -60,21 +74,25 @@ Deno.test("the CLI migrates a data directory, then finds it up to date", async (
       assert.match(run.out, /^VERSION +NAME +STATE +APPLIED AT$/m);
       assert.match(run.out, /^019 +db_schema_cleanup +applied +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/m);
       assert.doesNotMatch(run.out, /^005 /m);
-      assert.match(run.out, /^18 applied, 0 pending$/m);
+      assert.ok(run.out.includes(`\n${count} applied, 0 pending`), run.out);
     });
 
-    await t.step("rollback --to 18 reverts 019, and migrate applies it again", async () => {
-      const back = await cli(["rollback", "--to", "18"], { cwd });
-      assert.equal(back.code, 0);
-      assert.match(back.out, /^ {2}rolled back 019 db_schema_cleanup \(.* ms\)$/m);
-      assert.match(back.out, /^019 +db_schema_cleanup +pending$/m);
-      assert.match(back.out, /^17 applied, 1 pending$/m);
-      const again = await cli(["migrate"], { cwd });
-      assert.equal(again.code, 0);
-      assert.deepEqual(appliedLines(again.out).map((l) => l.split(" (")[0]), [
-        "  applied 019 db_schema_cleanup",
-      ]);
-    });
+    await t.step(
+      "rollback --to the previous version reverts the last, and migrate applies it again",
+      async () => {
+        const back = await cli(["rollback", "--to", String(previous.version)], { cwd });
+        assert.equal(back.code, 0);
+        const name = `${pad(last.version)} ${last.name}`;
+        assert.match(back.out, new RegExp(`^ {2}rolled back ${name} \\(.* ms\\)$`, "m"));
+        assert.match(back.out, new RegExp(`^${pad(last.version)} +${last.name} +pending$`, "m"));
+        assert.ok(back.out.includes(`\n${count - 1} applied, 1 pending`), back.out);
+        const again = await cli(["migrate"], { cwd });
+        assert.equal(again.code, 0);
+        assert.deepEqual(appliedLines(again.out).map((l) => l.split(" (")[0]), [
+          `  applied ${name}`,
+        ]);
+      },
+    );
 
     await t.step(
       "before 019, migrate moves live workflow_dags rows into Deno KV and 019 drops the expired one",
@@ -146,6 +164,10 @@ Deno.test("the CLI migrates a data directory, then finds it up to date", async (
         run.err,
         /^error: \[MIGRATION_DRIFT\] Cannot apply migrations: migration 18 \(permission_audit_log\)/,
       );
+      assert.match(
+        run.err,
+        /\nhint: `deno task migrate verify` lists every difference between the database and the code$/,
+      );
       const status = await cli(["status"], { cwd });
       assert.match(status.out, /^018 +permission_audit_log +drifted /m);
     });
@@ -171,7 +193,7 @@ Deno.test("the CLI takes the database from --db, then PML_DB_PATH", async () => 
   const run = await cli(["status"], { env: { PML_DB_PATH: "memory://" } });
   assert.equal(run.code, 0);
   assert.match(run.out, /^Database: memory:\/\/$/m);
-  assert.match(run.out, /^0 applied, 18 pending$/m);
+  assert.ok(run.out.includes(`\n0 applied, ${count} pending`), run.out);
   // --db wins over PML_DB_PATH: the error names the --db path (a file, refused before PGlite starts).
   const dir = await Deno.makeTempDir();
   try {
@@ -192,7 +214,7 @@ Deno.test("the CLI rejects bad usage with the usage text and exit code 2", async
   const cases: [string[], string][] = [
     [
       ["frobnicate"],
-      "error: unknown command 'frobnicate', expected one of migrate, status, verify, rollback, schema, serve",
+      "error: unknown command 'frobnicate', expected one of migrate, plan, status, verify, rollback, schema, serve, new",
     ],
     [["status", "--port", "1"], "error: --port is only for serve, not status"],
     [["serve", "--port", "70000"], "error: --port must be a port number 0–65535, found '70000'"],
@@ -211,8 +233,27 @@ Deno.test("the CLI rejects bad usage with the usage text and exit code 2", async
       ["rollback", "--to", "99999999999999999999"],
       "error: --to must be a non-negative integer version, found '99999999999999999999'",
     ],
-    [["status", "--to", "3"], "error: --to is only for rollback, not status"],
+    [["status", "--to", "3"], "error: --to is only for migrate, plan and rollback, not status"],
     [["status", "extra"], "error: unexpected argument 'extra'"],
+    [["serve", "--to", "3"], "error: --to is only for migrate, plan and rollback, not serve"],
+    [
+      ["schema", "--migrations", "m"],
+      "error: --migrations is only for migrate, plan, status, verify, rollback and new, not schema",
+    ],
+    [["new"], "error: new needs NAME"],
+    [["new", "a"], "error: new needs --migrations DIR"],
+    [["new", "a", "b", "--migrations", "m"], "error: unexpected argument 'b'"],
+    [
+      ["new", "a", "--migrations", "m", "--db", "x"],
+      "error: --db is only for migrate, plan, status, verify, rollback, schema and serve, not new",
+    ],
+    [
+      ["migrate", "--db", "memory://", "--to", "5"],
+      "error: --to 5 is not a version of the migrations; pass one of 1, 2, 3, 4, 6,",
+    ],
+    [["rollback", "--to", "-1"], "error: --to must be a non-negative integer version, found '-1'"],
+    [["status", "--db", ""], "error: --db is empty; give a data directory or memory://"],
+    [["--wait=yes"], "error: Option '--wait' does not take an argument"],
   ];
   for (const [args, message] of cases) {
     const run = await cli(args);
@@ -221,22 +262,39 @@ Deno.test("the CLI rejects bad usage with the usage text and exit code 2", async
     assert.ok(run.err.startsWith(`${message}`), `${args.join(" ")}: ${run.err.split("\n")[0]}`);
     assert.ok(run.err.endsWith(USAGE));
   }
-  const help = await cli(["--help"]);
-  assert.deepEqual(help, { code: 0, out: USAGE, err: "" });
+  const empty = await cli(["status"], { env: { PML_DB_PATH: " " } });
+  assert.equal(empty.code, 2);
+  assert.ok(
+    empty.err.startsWith("error: PML_DB_PATH is empty; give a data directory or memory://\n"),
+  );
+  for (const help of [["--help"], ["-h"], ["status", "--help"]]) {
+    assert.deepEqual(await cli(help), { code: 0, out: USAGE, err: "" });
+  }
 });
 
-Deno.test("commands other than migrate refuse a database path that does not exist", async () => {
+const NOT_FOUND_HINT =
+  "hint: run `deno task migrate` to create it, or choose another with --db or PML_DB_PATH";
+
+Deno.test("commands other than migrate refuse a database path that does not exist, with the CLI's hint", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const missing = join(dir, "typo");
     for (const command of [["status"], ["verify"], ["schema"], ["rollback", "--to", "0"]]) {
       const run = await cli([...command, "--db", missing]);
       assert.equal(run.code, 1);
-      assert.equal(
-        run.err,
-        `error: [DB_NOT_FOUND] Cannot open database at '${missing}': there is no database there ` +
-          "(nothing is there); run `deno task migrate` to create it, or choose another with --db or PML_DB_PATH",
+      const [error, hint, ...more] = run.err.split("\n");
+      assert.ok(
+        error?.startsWith(
+          `error: [DB_NOT_FOUND] Cannot open database at '${missing}': there is no database there `,
+        ),
+        error,
       );
+      assert.doesNotMatch(
+        error!,
+        /deno task|--db|PML_DB_PATH/,
+        "the library's message gives no CLI advice",
+      );
+      assert.deepEqual([hint, ...more], [NOT_FOUND_HINT]);
     }
     const entries = [];
     for await (const entry of Deno.readDir(dir)) entries.push(entry.name);
@@ -246,7 +304,29 @@ Deno.test("commands other than migrate refuse a database path that does not exis
   }
 });
 
-Deno.test("the CLI fails with one line naming a bad database path", async () => {
+Deno.test("a database another opener holds fails with DB_LOCKED and the hint to pass --wait", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "db");
+    await using _holder = await openDatabase({ path });
+    const run = await cli(["status", "--db", path]);
+    assert.equal(run.code, 1);
+    assert.equal(run.out, "");
+    const [error, hint, ...more] = run.err.split("\n");
+    assert.match(
+      error!,
+      new RegExp(
+        `^error: \\[DB_LOCKED\\] Cannot open database at '${path}': it is locked by this process`,
+      ),
+    );
+    assert.doesNotMatch(error!, /--wait/, "the library's message gives no CLI advice");
+    assert.deepEqual([hint, ...more], ["hint: pass --wait to wait up to 60 s for it"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the CLI fails with one line naming a bad database path, then a hint", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const file = join(dir, "file.txt");
@@ -257,7 +337,8 @@ Deno.test("the CLI fails with one line naming a bad database path", async () => 
     assert.equal(
       run.err,
       `error: [DB_OPEN_FAILED] Cannot open database at '${file}': it is a file, expected a data directory ` +
-        "(or a path that does not exist yet); choose another path",
+        "(or a path that does not exist yet); choose another path\n" +
+        "hint: check the data directory or server URL given by --db or PML_DB_PATH",
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -270,10 +351,12 @@ Deno.test("a server URL that cannot be reached fails with one line that never sh
   assert.equal(run.out, "");
   assert.match(
     run.err,
-    /^error: \[DB_OPEN_FAILED\] Cannot connect to PostgreSQL at 127\.0\.0\.1:1\/pml as me: the connection was refused \(no server listens there\); check that the server is running/,
+    /^error: \[DB_OPEN_FAILED\] Cannot connect to PostgreSQL at 127\.0\.0\.1:1\/pml as me: the connection was refused \(no server listens there\); check that the/,
   );
   assert.doesNotMatch(run.err, /s3cret/);
-  assert.equal(run.err.split("\n").length, 1);
+  assert.deepEqual(run.err.split("\n").slice(1), [
+    "hint: check the data directory or server URL given by --db or PML_DB_PATH",
+  ]);
 });
 
 Deno.test("`deno task migrate` passes its arguments to the CLI and sets the exit code", async () => {

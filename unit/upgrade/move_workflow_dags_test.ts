@@ -12,7 +12,7 @@ const NOW = 1_750_000_000_000;
 const MINUTE = 60_000;
 const DAG = { tasks: [{ id: "a", tool: "fs:read", arguments: {}, dependsOn: [] }] };
 
-/** A database at 019 with the table of migration 008 back, as a database at version 18 has it. */
+/** A database at the last migration with the table of migration 008 back, as at version 18. */
 async function withWorkflowDags(fn: (db: DbClient) => Promise<void>): Promise<void> {
   await withFastDb(async (db) => {
     await runStatements(db, migrations.find((m) => m.version === 8)!, "up");
@@ -82,7 +82,8 @@ Deno.test("moveWorkflowDagsToKv() keeps a row the cache refuses and names it, mo
       error.message,
       "Cannot move workflow_dags to Deno KV: the workflow state cache refuses 1 live row(s), left in " +
         `workflow_dags: "wf-bad" (${error.cause.message}); correct or delete them in workflow_dags, ` +
-        "then call moveWorkflowDagsToKv() again (1 other row(s) were moved)",
+        "then migrate again (1 other row(s) were written to KV; a rolled-back migration leaves them in " +
+        "both places, and the next run writes them again)",
     );
     assert.match(error.cause.message, /dag\.tasks/);
     assert.deepEqual(await remainingIds(db), ["wf-bad"]);

@@ -57,6 +57,12 @@ export interface DbClient {
   close(): Promise<void>;
   /** Whether {@linkcode DbClient.close} was called. */
   readonly closed: boolean;
+  /**
+   * Whether every connection of the backend shares one session: true for PGlite, in process or served
+   * over the wire, where a session advisory lock excludes nobody and a transaction runs alone; false for
+   * a PostgreSQL server, where the migration runner takes an advisory lock. Known once, at connect.
+   */
+  readonly sharedSession: boolean;
   /** Same as {@linkcode DbClient.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }

@@ -45,10 +45,12 @@ export class DbError extends Error {
   readonly sqlState?: string;
   /** The constraint named by PostgreSQL, when the fault is a constraint violation. */
   readonly constraint?: string;
+  /** The data directory concerned, for the errors of an embedded database's path. */
+  readonly path?: string;
   /** For `DB_LOCKED`: who holds the lock, when its lock file names it. */
   readonly holder?: { pid: number; command: string; since: string } | null;
 
-  /** Creates the error; `details` attaches the SQL, SQLSTATE, constraint, lock holder and cause. */
+  /** Creates the error; `details` attaches the SQL, SQLSTATE, constraint, path, lock holder and cause. */
   constructor(
     code: DbErrorCode,
     message: string,
@@ -56,6 +58,7 @@ export class DbError extends Error {
       sql?: string;
       sqlState?: string;
       constraint?: string;
+      path?: string;
       holder?: { pid: number; command: string; since: string } | null;
       cause?: unknown;
     } = {},
@@ -66,6 +69,41 @@ export class DbError extends Error {
     if (details.sql !== undefined) this.sql = details.sql;
     if (details.sqlState !== undefined) this.sqlState = details.sqlState;
     if (details.constraint !== undefined) this.constraint = details.constraint;
+    if (details.path !== undefined) this.path = details.path;
     if (details.holder !== undefined) this.holder = details.holder;
   }
+}
+
+const ERRNO_NAMES: Record<number, string> = {
+  2: "EACCES",
+  10: "EBUSY",
+  20: "EEXIST",
+  28: "EINVAL",
+  31: "EISDIR",
+  44: "ENOENT",
+  51: "ENOSPC",
+  54: "ENOTDIR",
+  55: "ENOTEMPTY",
+  63: "EPERM",
+};
+
+/** A readable reason for any thrown value, including emscripten's `ErrnoError` objects. */
+export function describeCause(cause: unknown): string {
+  if (cause instanceof Error && cause.message !== "") {
+    return cause.message.replace(/\s*Build with -sASSERTIONS.*$/s, "");
+  }
+  const errno = (cause as { errno?: unknown } | null)?.errno;
+  if (typeof errno === "number") {
+    return `file system error errno ${errno}${
+      ERRNO_NAMES[errno] ? ` (${ERRNO_NAMES[errno]})` : ""
+    }`;
+  }
+  if (typeof cause === "object" && cause !== null) {
+    try {
+      return JSON.stringify(cause);
+    } catch {
+      return Object.prototype.toString.call(cause);
+    }
+  }
+  return String(cause);
 }

@@ -1,144 +1,12 @@
 /**
- * The PGlite implementation of {@linkcode DbClient}: an embedded, in-process PostgreSQL with pgvector, in
- * memory or in a data directory.
+ * The PGlite implementation of {@linkcode DbClient}: an embedded, in-process PostgreSQL. Opening one (in
+ * memory or in a data directory) is `../embedded/open_embedded.ts`'s job; this wraps an open instance.
  *
  * @module
  */
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { DbClient, QueryParam, Row } from "./db_client.ts";
-import { DbError } from "./db_error.ts";
-import {
-  assertDatabasePath,
-  describe,
-  MEMORY_PATH as MEMORY,
-  openDataDirectory,
-} from "../embedded/data_directory.ts";
-import { CLUSTER_TEMPLATE, startFromTemplate } from "../embedded/template_cache.ts";
-import { pgliteOptions } from "../embedded/pglite_options.ts";
-
-/**
- * The path that selects an in-memory database.
- *
- * @example Usage
- * ```ts
- * import { MEMORY_PATH } from "./pglite_client.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(MEMORY_PATH, "memory://");
- * ```
- */
-export const MEMORY_PATH: string = MEMORY;
-
-/** Options of {@linkcode openDatabase}. */
-export interface OpenDatabaseOptions {
-  /**
-   * `"memory://"` for an in-memory database, or the path of a data directory. Other URLs and the empty
-   * string are refused (`DB_PATH_INVALID`).
-   *
-   * @default {"memory://"}
-   */
-  path?: string;
-  /**
-   * Whether a missing path or an empty directory becomes a new database. With `false` such a path is
-   * refused with `DB_NOT_FOUND` and nothing is created (the CLI's read-only commands use this).
-   *
-   * @default {true}
-   */
-  create?: boolean;
-  /**
-   * How long to wait, in milliseconds, when another opener holds the data directory's lock. `0` fails
-   * at once with `DB_LOCKED`.
-   *
-   * @default {0}
-   */
-  lockTimeoutMs?: number;
-}
-
-/** A PGlite instance with pgvector loaded. */
-export type PgliteWithVector = PGlite;
-
-/**
- * Opens an embedded PostgreSQL database with the pgvector extension available (migration 001 creates it).
- *
- * A data directory is opened by one opener at a time: it is locked (an exclusive `flock` on
- * `<path>.lock`, released by `close()` or when the process dies) and a second opener, in this process or
- * another, gets `DB_LOCKED` naming the holder, unless `lockTimeoutMs` lets it wait. A new data directory is
- * initialised in a sibling directory and renamed into place, so a crash never leaves half a cluster.
- *
- * A new database (in memory, or a new data directory) starts from a cached, already initialised cluster
- * instead of running initdb, which takes about three times as long. The cache lives in
- * `$PML_TEMPLATE_CACHE_DIR`, by default `pml-store-cache` in the system temp directory (`$TMPDIR`, else
- * `/tmp`); its entries are keyed by the PGlite and pgvector versions, and one found damaged is rebuilt
- * with a warning on stderr. It is safe to delete at any time; `PML_TEMPLATE_CACHE=off` turns it off, and
- * so does running without permission to read the environment. Clusters made from one template share
- * PostgreSQL's system identifier, which only physical replication looks at.
- *
- * @throws {DbError} `DB_PATH_INVALID`, `DB_LOCKED`, `DB_NOT_FOUND` (with `create: false`),
- * `DB_HALF_INITIALIZED`, `DB_VERSION_MISMATCH`, `DB_DAMAGED`, `DB_PERMISSION_DENIED`, `DB_OPEN_FAILED`;
- * each message names the path, what is wrong and what to do.
- *
- * @example In memory
- * ```ts
- * import { openDatabase } from "@pml/store";
- * import assert from "node:assert/strict";
- *
- * await using db = await openDatabase({ path: "memory://" });
- * assert.deepEqual(await db.query("SELECT 1 AS one"), [{ one: 1 }]);
- * ```
- */
-export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DbClient> {
-  return new PgliteClient(await openPglite(options.path ?? MEMORY_PATH, options), { owner: true });
-}
-
-/**
- * Starts a raw PGlite instance with pgvector, with the same checks and the same lock as
- * {@linkcode openDatabase} (the lock is released when the instance is closed). For code that needs PGlite
- * itself, such as the test harness.
- *
- * @throws {DbError} As {@linkcode openDatabase}.
- *
- * @example A path that is a file is refused before PGlite starts
- * ```ts
- * import { DbError } from "@pml/store";
- * import { openPglite } from "./pglite_client.ts";
- * import assert from "node:assert/strict";
- *
- * const file = await Deno.makeTempFile();
- * const error = await openPglite(file).catch((e) => e);
- * assert.ok(error instanceof DbError);
- * assert.equal(error.code, "DB_OPEN_FAILED");
- * await Deno.remove(file);
- * ```
- */
-export async function openPglite(
-  path: string = MEMORY_PATH,
-  options: Omit<OpenDatabaseOptions, "path"> = {},
-): Promise<PGlite> {
-  assertDatabasePath(path);
-  if (path !== MEMORY_PATH) return await openDataDirectory(path, options);
-  try {
-    return await startFromTemplate(
-      CLUSTER_TEMPLATE,
-      [],
-      () => PGlite.create(pgliteOptions("database")),
-    );
-  } catch (cause) {
-    throw inMemoryStartError("database", cause);
-  }
-}
-
-/**
- * The `DB_OPEN_FAILED` error of an in-memory PGlite that failed to start, for `what` ("database", or
- * the test harness's), naming the likely causes. Private to pml-store: the harness throws it too.
- */
-export function inMemoryStartError(what: string, cause: unknown): DbError {
-  const reason = `PGlite failed to start (${describe(cause)})`;
-  const advice =
-    "check that the process has about 200 MB of memory to spare and that @electric-sql/pglite is fully installed";
-  return new DbError("DB_OPEN_FAILED", `Cannot open ${what} in memory: ${reason}; ${advice}`, {
-    cause,
-  });
-}
+import { DbError, describeCause } from "./db_error.ts";
 
 /**
  * Wraps an already open PGlite instance as a {@linkcode DbClient}. With `owner` false (the default),
@@ -146,10 +14,11 @@ export function inMemoryStartError(what: string, cause: unknown): DbError {
  *
  * @example Sharing one instance
  * ```ts
- * import { openPglite, pgliteClient } from "./pglite_client.ts";
+ * import { pgliteClient } from "./pglite_client.ts";
+ * import { openPglite } from "../embedded/open_embedded.ts";
  * import assert from "node:assert/strict";
  *
- * const pg = await openPglite();
+ * const pg = await openPglite("memory://");
  * const db = pgliteClient(pg);
  * assert.deepEqual(await db.query("SELECT 2 AS two"), [{ two: 2 }]);
  * await db.close();
@@ -161,45 +30,10 @@ export function pgliteClient(pg: PGlite, options: { owner?: boolean } = {}): DbC
   return new PgliteClient(pg, { owner: options.owner ?? false });
 }
 
-/**
- * Wraps an open PGlite transaction as a {@linkcode DbClient} that behaves like a connection of its own:
- * `transaction()` on it creates savepoints, and each statement run directly on it is guarded by a savepoint,
- * so a failing statement does not abort the surrounding transaction (as it would not on an autocommit
- * connection). `openSavepoints()` tells how many `transaction()` calls are still running, so the holder of
- * the transaction (the test harness) can detect work that was started and never finished.
- *
- * @example Inside a transaction that is rolled back
- * ```ts
- * import { openPglite, pgliteTransactionClient } from "./pglite_client.ts";
- * import assert from "node:assert/strict";
- *
- * const pg = await openPglite();
- * await pg.transaction(async (tx) => {
- *   const { client, openSavepoints } = pgliteTransactionClient(tx);
- *   await client.query("SELECT * FROM missing").catch(() => {});  // undone alone
- *   assert.deepEqual(await client.query("SELECT 1 AS one"), [{ one: 1 }]);
- *   assert.equal(openSavepoints(), 0);
- *   await tx.rollback();
- * });
- * await pg.close();
- * ```
- */
-export function pgliteTransactionClient(
-  tx: Transaction,
-): { client: DbClient; openSavepoints: () => number } {
-  const state = { savepoints: 0, created: 0 };
-  return {
-    client: new PgliteClient(tx, { transaction: state, guardStatements: true }),
-    openSavepoints: () => state.savepoints,
-  };
-}
-
 type Executor = PGlite | Transaction;
 
 /** Savepoint bookkeeping shared by every client of one outer transaction. */
 interface TransactionState {
-  /** `transaction()` calls started and not yet finished (running or waiting their turn). */
-  savepoints: number;
   /** Savepoints created so far, for unique names. */
   created: number;
 }
@@ -210,8 +44,6 @@ interface ClientOptions {
   owner?: boolean;
   /** The savepoint bookkeeping of the outer transaction this client runs in, if any. */
   transaction?: TransactionState;
-  /** Whether each statement runs under its own savepoint, so a failure does not abort the transaction. */
-  guardStatements?: boolean;
 }
 
 /** Runs the functions given to {@linkcode Serial.run} one at a time, in call order. */
@@ -230,20 +62,17 @@ class PgliteClient implements DbClient {
   #executor: Executor;
   #owner: boolean;
   #transaction: TransactionState | undefined;
-  #guardStatements: boolean;
-  // Savepoints form a stack inside one PostgreSQL transaction, and a guarded statement's SAVEPOINT/RELEASE
-  // pair must not interleave with another's, so both take turns on this client (under Promise.all, say).
-  // Two queues, not one: a callback given to transaction() may still run statements on this client, and
-  // with one queue they would wait for the transaction that is waiting for them.
+  // Savepoints form a stack inside one PostgreSQL transaction, so sibling transaction() calls on this
+  // client (under Promise.all, say) take turns.
   #siblings = new Serial();
-  #statements = new Serial();
   #closed = false;
+  /** PGlite has one backend session: see {@linkcode DbClient.sharedSession}. */
+  readonly sharedSession: boolean = true;
 
   constructor(executor: Executor, options: ClientOptions = {}) {
     this.#executor = executor;
     this.#owner = options.owner ?? false;
     this.#transaction = options.transaction;
-    this.#guardStatements = options.guardStatements ?? false;
   }
 
   get closed(): boolean {
@@ -277,33 +106,10 @@ class PgliteClient implements DbClient {
   }
 
   async #run<R>(sql: string, run: () => Promise<R>): Promise<R> {
-    if (!this.#guardStatements) {
-      try {
-        return await run();
-      } catch (cause) {
-        throw queryError(sql, cause);
-      }
-    }
-    return await this.#statements.run(() => this.#guarded(sql, run));
-  }
-
-  async #guarded<R>(sql: string, run: () => Promise<R>): Promise<R> {
-    const tx = this.#executor;
-    await tx.exec("SAVEPOINT pml_statement");
     try {
-      const result = await run();
-      await tx.exec("RELEASE SAVEPOINT pml_statement");
-      return result;
+      return await run();
     } catch (cause) {
-      const error = queryError(sql, cause);
-      try {
-        await tx.exec("ROLLBACK TO SAVEPOINT pml_statement; RELEASE SAVEPOINT pml_statement");
-      } catch (cleanup) {
-        // The statement's own error stays the one reported; the failed clean-up (the statement ended the
-        // transaction, say) is attached to it.
-        error.message += `; then undoing it failed too: ${(cleanup as Error).message}`;
-      }
-      throw error;
+      throw queryError(sql, cause);
     }
   }
 
@@ -312,7 +118,7 @@ class PgliteClient implements DbClient {
     const executor = this.#executor;
     if (executor instanceof PGlite) {
       return executor.transaction((tx) => {
-        const state = { savepoints: 0, created: 0 };
+        const state = { created: 0 };
         const client = new PgliteClient(tx, { transaction: state });
         return fn(client).finally(() => client.#end());
       });
@@ -321,16 +127,13 @@ class PgliteClient implements DbClient {
   }
 
   async #savepoint<T>(tx: Transaction, fn: (tx: DbClient) => Promise<T>): Promise<T> {
-    const state = this.#transaction ?? { savepoints: 0, created: 0 };
-    // Counted while waiting its turn too, so the harness sees work that was started and never finished.
-    state.savepoints += 1;
+    const state = this.#transaction ?? { created: 0 };
     // A call nested inside `fn` uses the inner client, so it does not wait for this one.
     const client = new PgliteClient(tx, { transaction: state });
     try {
       return await this.#siblings.run(() => this.#inSavepoint(tx, state, client, fn));
     } finally {
       client.#end();
-      state.savepoints -= 1;
     }
   }
 
@@ -412,5 +215,5 @@ function queryError(sql: string, cause: unknown): DbError {
   };
   if (typeof fields?.code === "string") details.sqlState = fields.code;
   if (typeof fields?.constraint === "string") details.constraint = fields.constraint;
-  return new DbError("DB_QUERY_FAILED", `Cannot run query: ${describe(cause)}`, details);
+  return new DbError("DB_QUERY_FAILED", `Cannot run query: ${describeCause(cause)}`, details);
 }

@@ -114,20 +114,23 @@ export async function openPostgres(
     types: TYPES,
     connection: { application_name: "pml-store" },
   });
+  let version: string;
   try {
-    await sql.unsafe("SELECT 1");
+    const [row] = await sql.unsafe("SELECT version() AS version");
+    version = String(row?.version ?? "");
   } catch (cause) {
     await sql.end({ timeout: 0 }).catch(() => {});
     throw new DbError(
       "DB_OPEN_FAILED",
-      `Cannot connect to PostgreSQL at ${target}: ${
-        connectionReason(cause)
-      }; check that the server ` +
-        "is running and that the URL (--db or PML_DB_PATH) names the right host, port, database and user",
+      `Cannot connect to PostgreSQL at ${target}: ${connectionReason(cause)}; check that the ` +
+        "server is running and that the URL names the right host, port, database and user",
       { cause },
     );
   }
-  return new PostgresClient(sql, { owner: true });
+  // PGlite served over the wire (`serve`) reports itself in version(): it has one backend session that
+  // every connection shares, so what the server is is known here, once.
+  const sharedSession = /\(PGlite /.test(version);
+  return new PostgresClient(sql, { owner: true, sharedSession });
 }
 
 function connectionReason(cause: unknown): string {
@@ -146,17 +149,11 @@ type Sql = postgres.Sql | postgres.TransactionSql;
 interface ClientOptions {
   /** Whether `close()` ends the pool. */
   owner?: boolean;
+  /** Whether the server is PGlite served over the wire: one backend session shared by all. */
+  sharedSession?: boolean;
   /** Set for the client of a transaction: `transaction()` then makes savepoints. */
   inTransaction?: boolean;
-  /**
-   * In a transaction: run each statement in a savepoint of its own, so a failing one does not abort the
-   * transaction (the test harness's isolation, as on PGlite).
-   */
-  guardStatements?: boolean;
 }
-
-/** Thrown to roll a harness transaction back. */
-const ROLLBACK = Symbol("roll back the test transaction");
 
 /** Lets one async task run at a time, in call order. */
 class Serial {
@@ -173,18 +170,17 @@ class PostgresClient implements DbClient {
   #sql: Sql;
   #owner: boolean;
   #inTransaction: boolean;
-  #guard: boolean;
-  #statements = new Serial();
   #closed = false;
   #ended = false;
+  readonly sharedSession: boolean;
   // Savepoints form a stack on one connection: sibling calls (Promise.all) take turns.
   #savepoints = new Serial();
 
   constructor(sql: Sql, options: ClientOptions) {
     this.#sql = sql;
     this.#owner = options.owner ?? false;
+    this.sharedSession = options.sharedSession ?? false;
     this.#inTransaction = options.inTransaction ?? false;
-    this.#guard = options.guardStatements ?? false;
   }
 
   get closed(): boolean {
@@ -193,7 +189,7 @@ class PostgresClient implements DbClient {
 
   async query<T extends Row = Row>(sql: string, params: readonly QueryParam[] = []): Promise<T[]> {
     this.#assertUsable("run a query");
-    return await this.#guarded(sql, async () => {
+    return await this.#reported(sql, async () => {
       const rows = await this.#sql.unsafe(sql, params.map(toWire) as never[], { prepare: false });
       return [...rows] as unknown as T[];
     });
@@ -214,7 +210,7 @@ class PostgresClient implements DbClient {
       );
     }
     this.#assertUsable("run SQL");
-    await this.#guarded(sql, async () => {
+    await this.#reported(sql, async () => {
       await this.#sql.unsafe(sql).simple();
     });
   }
@@ -232,34 +228,20 @@ class PostgresClient implements DbClient {
     );
   }
 
-  /** Runs one statement; with `guardStatements`, inside a savepoint undone when it fails. */
-  async #guarded<R>(sql: string, run: () => Promise<R>): Promise<R> {
-    if (!this.#guard) {
-      try {
-        return await run();
-      } catch (cause) {
-        throw queryError(sql, cause);
-      }
+  /** Runs one statement, reporting its failure as a `DbError` that carries the SQL. */
+  async #reported<R>(sql: string, run: () => Promise<R>): Promise<R> {
+    try {
+      return await run();
+    } catch (cause) {
+      throw queryError(sql, cause);
     }
-    return await this.#statements.run(async () => {
-      await this.#sql.unsafe("SAVEPOINT pml_statement").simple();
-      try {
-        const result = await run();
-        await this.#sql.unsafe("RELEASE SAVEPOINT pml_statement").simple();
-        return result;
-      } catch (cause) {
-        const error = queryError(sql, cause);
-        await this.#sql.unsafe(
-          "ROLLBACK TO SAVEPOINT pml_statement; RELEASE SAVEPOINT pml_statement",
-        )
-          .simple();
-        throw error;
-      }
-    });
   }
 
   async #within<T>(tx: Sql, fn: (tx: DbClient) => Promise<T>): Promise<T> {
-    const client = new PostgresClient(tx, { inTransaction: true, guardStatements: this.#guard });
+    const client = new PostgresClient(tx, {
+      inTransaction: true,
+      sharedSession: this.sharedSession,
+    });
     try {
       return await fn(client);
     } finally {
@@ -275,28 +257,6 @@ class PostgresClient implements DbClient {
       if (isPostgresError(error)) throw queryError("(transaction control)", error);
       throw error;
     }
-  }
-
-  /** See {@linkcode inRolledBackTransaction}. */
-  async isolated<T>(fn: (tx: DbClient) => Promise<T>): Promise<T> {
-    this.#assertUsable("start a transaction");
-    let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
-    await (this.#sql as postgres.Sql).begin(async (tx) => {
-      const client = new PostgresClient(tx, { inTransaction: true, guardStatements: true });
-      try {
-        outcome = { ok: true, value: await fn(client) };
-      } catch (error) {
-        outcome = { ok: false, error };
-      } finally {
-        client.#ended = true;
-      }
-      throw ROLLBACK;
-    }).catch((error) => {
-      if (error !== ROLLBACK) throw error;
-    });
-    if (outcome === undefined) throw new Error("the test transaction ended before the test ran");
-    if (!outcome.ok) throw outcome.error;
-    return outcome.value;
   }
 
   #assertUsable(action: string): void {
@@ -345,19 +305,4 @@ function queryError(sql: string, cause: unknown): DbError {
   if (typeof fields?.constraint_name === "string") details.constraint = fields.constraint_name;
   const message = cause instanceof Error ? cause.message : String(cause);
   return new DbError("DB_QUERY_FAILED", `Cannot run query: ${message}`, details);
-}
-
-/**
- * Runs `fn` in a transaction on `db` (a client of {@linkcode openPostgres}) that is always rolled back, with
- * each statement of `fn` guarded by a savepoint, as the embedded harness isolates a test. Returns what `fn`
- * returned, or rethrows what it threw.
- */
-export async function inRolledBackTransaction<T>(
-  db: DbClient,
-  fn: (tx: DbClient) => Promise<T>,
-): Promise<T> {
-  if (!(db instanceof PostgresClient)) {
-    throw new TypeError("inRolledBackTransaction needs a wire client");
-  }
-  return await db.isolated(fn);
 }

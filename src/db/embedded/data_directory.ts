@@ -11,7 +11,7 @@ import type { Stats } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
-import { DbError } from "../client/db_error.ts";
+import { DbError, describeCause } from "../client/db_error.ts";
 import { type DataDirectoryLock, lockDataDirectory } from "./data_directory_lock.ts";
 import { clusterArchive, unpackCluster } from "./template_cache.ts";
 import { isNotFound, isPermissionDenied } from "./_fs_errors.ts";
@@ -19,9 +19,6 @@ import { pgliteOptions } from "./pglite_options.ts";
 
 /** The PostgreSQL major version of the bundled PGlite, as it writes it in `PG_VERSION`. */
 export const PG_MAJOR_VERSION = "18";
-
-/** The path that selects an in-memory database. */
-export const MEMORY_PATH = "memory://";
 
 /** What initdb writes into a data directory, in the order it may be interrupted. */
 const CLUSTER_ENTRIES = new Set([
@@ -53,14 +50,24 @@ const CLUSTER_ENTRIES = new Set([
 
 /** How a data directory is opened. */
 export interface DataDirectoryOptions {
-  /** Create the database when the path is missing or an empty directory (default true). */
+  /**
+   * Whether a missing path or an empty directory becomes a new database. With `false` such a path is
+   * refused with `DB_NOT_FOUND` and nothing is created, not even a lock file.
+   *
+   * @default {true}
+   */
   create?: boolean;
-  /** How long to wait for the directory's lock (default 0: fail at once). */
-  lockTimeoutMs?: number;
+  /**
+   * How long to wait, in milliseconds, when another opener holds the data directory's lock. `0` fails at
+   * once with `DB_LOCKED`.
+   *
+   * @default {0}
+   */
+  directoryLockTimeoutMs?: number;
 }
 
 /**
- * Checks `path`: the empty string and URLs other than `memory://` are refused (they would otherwise become
+ * Checks a data directory's `path`: the empty string and URLs are refused (they would otherwise become
  * directories named like the URL).
  *
  * @throws {DbError} `DB_PATH_INVALID`.
@@ -69,14 +76,16 @@ export function assertDatabasePath(path: string): void {
   if (typeof path !== "string" || path.trim() === "") {
     throw new DbError(
       "DB_PATH_INVALID",
-      `Cannot open database: the path is empty; give a data directory, or ${MEMORY_PATH} for memory`,
+      "Cannot open database: the path is empty; give a data directory, or memory:// for memory",
+      { path },
     );
   }
-  if (path !== MEMORY_PATH && /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(path)) {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(path)) {
     throw new DbError(
       "DB_PATH_INVALID",
-      `Cannot open database at '${path}': only ${MEMORY_PATH} (in memory) and directory paths are ` +
-        "supported, not other URLs; give a data directory path instead",
+      `Cannot open database at '${path}': only memory:// or :memory: (in memory), postgres:// ` +
+        "(a server) and directory paths are supported, not other URLs; give a data directory path instead",
+      { path },
     );
   }
 }
@@ -99,8 +108,13 @@ export async function openDataDirectory(
   if (await isMissing(directory)) {
     if (!create) throw notFound(directory, "nothing is there");
     await makeDirectory(dirname(directory), directory);
+  } else if (!create && await inspect(directory) !== "cluster") {
+    // Refused before the lock, so an open that may not create leaves nothing behind, not even a lock file.
+    throw notFound(directory, "the directory is empty");
   }
-  const lock = await lockDataDirectory(directory, { timeoutMs: options.lockTimeoutMs ?? 0 });
+  const lock = await lockDataDirectory(directory, {
+    timeoutMs: options.directoryLockTimeoutMs ?? 0,
+  });
   try {
     const state = await inspect(directory);
     if (state !== "cluster") {
@@ -159,8 +173,8 @@ async function inspect(directory: string): Promise<DirectoryState> {
       "DB_HALF_INITIALIZED",
       `Cannot open database at '${directory}': it was left half-initialised (it has ${
         entries.sort().join(", ")
-      } but no PG_VERSION: an earlier initialisation was interrupted) and holds no data; remove it ` +
-        `with \`rm -rf '${directory}'\` and run \`deno task migrate\` again`,
+      } but no PG_VERSION: an earlier initialisation was interrupted) and holds no data; remove the directory and open the path again to create a new database`,
+      { path: directory },
     );
   }
   throw openFailed(
@@ -178,6 +192,7 @@ async function assertWholeCluster(directory: string): Promise<void> {
         JSON.stringify(version).slice(1, -1) || "(empty PG_VERSION)"
       }, and this PGlite runs PostgreSQL ${PG_MAJOR_VERSION}; open it with the version that wrote it, ` +
         "or dump it there and restore the dump into a new directory",
+      { path: directory },
     );
   }
   let size: number;
@@ -240,7 +255,11 @@ async function initialise(directory: string): Promise<void> {
   } catch (cause) {
     await rm(staging, { recursive: true }).catch(() => {});
     if (cause instanceof DbError) throw cause;
-    throw openFailed(directory, `cannot initialise a new database (${describe(cause)})`, cause);
+    throw openFailed(
+      directory,
+      `cannot initialise a new database (${describeCause(cause)})`,
+      cause,
+    );
   }
 }
 
@@ -264,13 +283,13 @@ async function start(directory: string, lock: DataDirectoryLock): Promise<PGlite
 }
 
 function startFailed(directory: string, cause: unknown): DbError {
-  const reason = describe(cause);
+  const reason = describeCause(cause);
   if (/errno 2\b|EACCES|permission denied/i.test(reason)) {
     return new DbError(
       "DB_PERMISSION_DENIED",
       `Cannot open database at '${directory}': permission denied (${reason}); give this user read and ` +
         "write access to the directory and every file in it",
-      { cause },
+      { cause, path: directory },
     );
   }
   if (/Aborted|initialize properly|could not|invalid|incorrect|FATAL|PANIC/i.test(reason)) {
@@ -287,16 +306,17 @@ function damaged(directory: string, reason: string, cause?: unknown): DbError {
   return new DbError(
     "DB_DAMAGED",
     `Cannot open database at '${directory}': it is damaged: ${reason}; nothing was changed in it: ` +
-      "restore it from a backup (or move it aside and run `deno task migrate` to start a new one)",
-    { cause },
+      "restore it from a backup, or move it aside and open the path again to start a new database",
+    { cause, path: directory },
   );
 }
 
 function notFound(directory: string, reason: string): DbError {
   return new DbError(
     "DB_NOT_FOUND",
-    `Cannot open database at '${directory}': there is no database there (${reason}); run ` +
-      "`deno task migrate` to create it, or choose another with --db or PML_DB_PATH",
+    `Cannot open database at '${directory}': there is no database there (${reason}); open it ` +
+      "with create: true to make a new database there, or choose another path",
+    { path: directory },
   );
 }
 
@@ -304,49 +324,16 @@ function fsError(directory: string, action: string, cause: unknown): DbError {
   const denied = isPermissionDenied(cause);
   return new DbError(
     denied ? "DB_PERMISSION_DENIED" : "DB_OPEN_FAILED",
-    `Cannot open database at '${directory}': ${action} (${describe(cause)})${
+    `Cannot open database at '${directory}': ${action} (${describeCause(cause)})${
       denied ? "; give this user read and write access to it" : ""
     }`,
-    { cause },
+    { cause, path: directory },
   );
 }
 
 function openFailed(directory: string, reason: string, cause?: unknown): DbError {
   return new DbError("DB_OPEN_FAILED", `Cannot open database at '${directory}': ${reason}`, {
     cause,
+    path: directory,
   });
-}
-
-const ERRNO_NAMES: Record<number, string> = {
-  2: "EACCES",
-  10: "EBUSY",
-  20: "EEXIST",
-  28: "EINVAL",
-  31: "EISDIR",
-  44: "ENOENT",
-  51: "ENOSPC",
-  54: "ENOTDIR",
-  55: "ENOTEMPTY",
-  63: "EPERM",
-};
-
-/** A readable reason for any thrown value, including emscripten's `ErrnoError` objects. */
-export function describe(cause: unknown): string {
-  if (cause instanceof Error && cause.message !== "") {
-    return cause.message.replace(/\s*Build with -sASSERTIONS.*$/s, "");
-  }
-  const errno = (cause as { errno?: unknown } | null)?.errno;
-  if (typeof errno === "number") {
-    return `file system error errno ${errno}${
-      ERRNO_NAMES[errno] ? ` (${ERRNO_NAMES[errno]})` : ""
-    }`;
-  }
-  if (typeof cause === "object" && cause !== null) {
-    try {
-      return JSON.stringify(cause);
-    } catch {
-      return Object.prototype.toString.call(cause);
-    }
-  }
-  return String(cause);
 }

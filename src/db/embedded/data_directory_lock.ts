@@ -78,7 +78,7 @@ export async function lockDataDirectory(
   const timeoutMs = options.timeoutMs ?? 0;
   if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
     throw new RangeError(
-      `Cannot lock the data directory: 'lockTimeoutMs' must be a non-negative number, found ${timeoutMs}`,
+      `Cannot lock the data directory: 'directoryLockTimeoutMs' must be a non-negative number, found ${timeoutMs}`,
     );
   }
   const path = lockFilePath(directory);
@@ -199,7 +199,7 @@ async function lockedError(directory: string, path: string, timeoutMs: number): 
   return new DbError(
     "DB_LOCKED",
     `Cannot open database at '${directory}': it is locked by ${who}${waited}; ` +
-      "close that database or stop that process, or wait for it (lockTimeoutMs, or --wait in the CLI)",
-    { holder },
+      "close that database or stop that process, or wait for it (directoryLockTimeoutMs)",
+    { holder, path: directory },
   );
 }

@@ -42,7 +42,7 @@ export interface DatabaseServer {
  * @example Querying a served database with postgres.js
  * ```ts
  * import { serveDatabase } from "./serve_database.ts";
- * import { openPglite } from "../client/pglite_client.ts";
+ * import { openPglite } from "./open_embedded.ts";
  * import { openPostgres } from "../client/postgres_client.ts";
  * import assert from "node:assert/strict";
  *

@@ -7,10 +7,12 @@
 /** Stable codes of {@linkcode MigrationError}. */
 export type MigrationErrorCode =
   | "MIGRATION_REGISTRY_INVALID"
+  | "MIGRATION_FILE_INVALID"
   | "MIGRATION_FAILED"
   | "MIGRATION_DRIFT"
   | "MIGRATION_LOCK_TIMEOUT"
   | "MIGRATION_REQUIREMENT_MISSING"
+  | "MIGRATION_TARGET_INVALID"
   | "ROLLBACK_TARGET_INVALID"
   | "MIGRATION_NOT_IDEMPOTENT"
   | "MIGRATION_DATA_INVALID";
@@ -41,11 +43,19 @@ export class MigrationError extends Error {
   readonly migrationName?: string;
   /** The failing SQL statement, if any. */
   readonly sql?: string;
+  /** For `MIGRATION_LOCK_TIMEOUT`: the process that held the migration lock (`pid` when the server told). */
+  readonly holder?: { pid: number | null };
   /** Creates the error; `details` names the migration, the statement and the cause. */
   constructor(
     code: MigrationErrorCode,
     message: string,
-    details: { version?: number; migrationName?: string; sql?: string; cause?: unknown } = {},
+    details: {
+      version?: number;
+      migrationName?: string;
+      sql?: string;
+      holder?: { pid: number | null };
+      cause?: unknown;
+    } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = "MigrationError";
@@ -53,5 +63,6 @@ export class MigrationError extends Error {
     if (details.version !== undefined) this.version = details.version;
     if (details.migrationName !== undefined) this.migrationName = details.migrationName;
     if (details.sql !== undefined) this.sql = details.sql;
+    if (details.holder !== undefined) this.holder = details.holder;
   }
 }

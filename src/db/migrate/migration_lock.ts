@@ -67,8 +67,8 @@ export async function takeMigrationLock(
         `Cannot ${options.action}: another migrator${
           pid === null ? "" : ` (pid ${pid})`
         } held the migration lock for more than ${options.timeoutMs} ms; wait for it to finish or ` +
-          "stop it, then migrate again (or raise lockTimeoutMs)",
-        { cause: error },
+          "stop it, then migrate again (or raise migrationLockTimeoutMs)",
+        { cause: error, holder: { pid } },
       );
     }
     throw error;

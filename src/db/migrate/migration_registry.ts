@@ -33,7 +33,8 @@ export interface DefineMigrationsOptions {
 
 /**
  * Checks a migration list and returns it frozen. Versions must be positive integers, unique and ascending;
- * names non-empty snake_case; `up`, `down` and any `report` SQL text in which no statement controls the
+ * names non-empty snake_case; a `checksum` only on a migration with code, as non-empty text; `up`, `down`
+ * (each SQL text or an async function) and any `report` SQL text in which no statement controls the
  * transaction (`BEGIN`, `COMMIT`, `ROLLBACK`, `END`, `ABORT`, `SAVEPOINT`, `RELEASE`, `START TRANSACTION`,
  * `PREPARE TRANSACTION`): the runner runs each migration in a transaction of its own, so one that commits
  * half-way could not be undone, and one that rolls back would be recorded as applied. Such words inside
@@ -86,16 +87,42 @@ function checkShape(migration: Migration, index: number): void {
       migration,
     );
   }
-  if (typeof up !== "string" || typeof down !== "string") {
-    throw invalid(`migration ${version} (${name}) must have 'up' and 'down' SQL text`, migration);
+  const isStep = (step: unknown) => typeof step === "string" || typeof step === "function";
+  if (!isStep(up) || !isStep(down)) {
+    throw invalid(
+      `migration ${version} (${name}) must have 'up' and 'down', each SQL text or an async function`,
+      migration,
+    );
   }
   if (report !== undefined && typeof report !== "string") {
     throw invalid(`migration ${version} (${name}) has a 'report' that is not SQL text`, migration);
   }
+  checkChecksum(migration);
   checkRequirements(migration);
   for (const part of ["up", "down", "report"] as const) {
     const sql = migration[part];
-    if (sql !== undefined) checkNoTransactionControl(migration, part, sql);
+    if (typeof sql === "string") checkNoTransactionControl(migration, part, sql);
+  }
+}
+
+/** A declared checksum belongs to code, and is non-empty text; SQL's own is computed. */
+function checkChecksum(migration: Migration): void {
+  const { version, name, up, down, checksum } = migration;
+  if (!("checksum" in migration) || checksum === undefined) return;
+  if (typeof checksum !== "string" || checksum.trim() === "") {
+    throw invalid(
+      `migration ${version} (${name}) declares checksum ${
+        JSON.stringify(checksum) ?? String(checksum)
+      }, expected non-empty text; change it whenever the migration's code changes`,
+      migration,
+    );
+  }
+  if (typeof up === "string" && typeof down === "string") {
+    throw invalid(
+      `migration ${version} (${name}) is SQL and declares a checksum; remove it: the checksum of SQL is ` +
+        "computed from its text",
+      migration,
+    );
   }
 }
 
@@ -118,6 +145,20 @@ function checkRequirements(migration: Migration): void {
   if (!Array.isArray(extensions) || extensions.some((e) => typeof e !== "string" || e === "")) {
     throw invalid(`${label} requires extensions that are not a list of names`, migration);
   }
+}
+
+/**
+ * The first statement of `sql` that controls the transaction (see {@linkcode defineMigrations}), as
+ * written, or `undefined` when there is none.
+ */
+export function transactionControlIn(sql: string): string | undefined {
+  for (const statement of splitSqlStatements(sql)) {
+    const [first = "", second = ""] = leadingKeywords(statement, 2);
+    if (TRANSACTION_CONTROL.has(`${first} ${second}`) || TRANSACTION_CONTROL.has(first)) {
+      return excerpt(statement);
+    }
+  }
+  return undefined;
 }
 
 function checkNoTransactionControl(migration: Migration, part: string, sql: string): void {

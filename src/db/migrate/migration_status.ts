@@ -6,7 +6,7 @@
  */
 import type { DbClient } from "../client/db_client.ts";
 import type { Migration } from "./migration.ts";
-import { migrationChecksum } from "./migration_checksum.ts";
+import { migrationChecksum, UNCHECKED } from "./migration_checksum.ts";
 import { type AppliedMigration, readHistory } from "./migration_history.ts";
 import { migrations as registry } from "../schema/migrations.ts";
 
@@ -31,6 +31,11 @@ export interface MigrationStatusEntry {
   appliedAt?: Date;
   /** How long its `up` took, when recorded. */
   executionMs?: number | null;
+  /**
+   * Present (true) for an applied code migration without a declared checksum: nothing ties the history
+   * to its code, so an edit to it cannot be detected.
+   */
+  unchecked?: true;
 }
 
 /** The result of {@linkcode status}. */
@@ -65,10 +70,21 @@ export interface VerifyResult {
   ok: boolean;
   /** Every inconsistency, ascending by version. */
   problems: VerifyProblem[];
+  /**
+   * Applied code migrations that declare no checksum, which verify cannot check (not a problem: `ok` does
+   * not depend on them). Present only when there are some.
+   */
+  unchecked?: { version: number; name: string }[];
+}
+
+/** Options of {@linkcode status} and {@linkcode verify}. */
+export interface StatusOptions {
+  /** The ordered registry to compare the history with; defaults to pml-store's own migrations. */
+  migrations?: readonly Migration[];
 }
 
 /**
- * Lists applied and pending migrations of `migrations` (default: pml-store's 001–019) and any applied
+ * Lists applied and pending migrations of `options.migrations` (default: pml-store's) and any applied
  * migration the list does not know.
  *
  * @example Usage
@@ -77,19 +93,18 @@ export interface VerifyResult {
  * import { withFastDb } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * await withFastDb(async (db) => {   // a database at migration 19
- *   const next = { version: 20, name: "create_notes", up: "CREATE TABLE IF NOT EXISTS notes (id INT);", down: "" };
- *   const result = await status(db, [...migrations, next]);
- *   assert.equal(result.currentVersion, 19);
+ * const latest = migrations.at(-1)!.version;
+ * await withFastDb(async (db) => {   // a database at the latest migration
+ *   const next = { version: latest + 1, name: "create_notes", up: "CREATE TABLE notes (id INT);", down: "" };
+ *   const result = await status(db, { migrations: [...migrations, next] });
+ *   assert.equal(result.currentVersion, latest);
  *   assert.equal(result.pendingCount, 1);
- *   assert.deepEqual(result.entries.at(-1), { version: 20, name: "create_notes", state: "pending" });
+ *   assert.deepEqual(result.entries.at(-1), { version: latest + 1, name: "create_notes", state: "pending" });
  * });
  * ```
  */
-export async function status(
-  db: DbClient,
-  migrations: readonly Migration[] = registry,
-): Promise<StatusResult> {
+export async function status(db: DbClient, options: StatusOptions = {}): Promise<StatusResult> {
+  const migrations = migrationList(options, "status");
   const history = await readHistory(db);
   const applied = new Map(history.map((row) => [row.version, row]));
   const entries: MigrationStatusEntry[] = [];
@@ -99,7 +114,10 @@ export async function status(
       entries.push({ version: migration.version, name: migration.name, state: "pending" });
       continue;
     }
-    const drifted = row.checksum !== await migrationChecksum(migration);
+    const expected = await migrationChecksum(migration);
+    // A history row without a checksum can be compared with nothing: it is unchecked, never drifted.
+    const unchecked = row.checksum === UNCHECKED || expected === UNCHECKED;
+    const drifted = row.checksum !== UNCHECKED && row.checksum !== expected;
     const nameDiffers = row.name !== migration.name;
     const renamed = !drifted && nameDiffers;
     const entry = appliedEntry(
@@ -108,6 +126,7 @@ export async function status(
       drifted ? "drifted" : renamed ? "renamed" : "applied",
     );
     if (nameDiffers) entry.recordedName = row.name;
+    if (unchecked && !drifted) entry.unchecked = true;
     entries.push(entry);
   }
   const known = new Set(migrations.map((m) => m.version));
@@ -134,20 +153,28 @@ export async function status(
  * import { withFastDb } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * await withFastDb(async (db) => {   // a database at migration 19
+ * const first = migrations[0]!;
+ * await withFastDb(async (db) => {   // a database at the latest migration
  *   assert.deepEqual(await verify(db), { ok: true, problems: [] });
- *   const edited = migrations.map((m) => m.version === 18 ? { ...m, up: `${m.up}\n-- edited` } : m);
- *   const result = await verify(db, edited);
+ *   const edited = migrations.map((m) => m === first ? { ...m, up: `${m.up}\n-- edited` } : m);
+ *   const result = await verify(db, { migrations: edited });
  *   assert.equal(result.ok, false);
- *   assert.deepEqual(result.problems.map((p) => [p.version, p.kind]), [[18, "drifted"]]);
+ *   assert.deepEqual(result.problems.map((p) => [p.version, p.kind]), [[first.version, "drifted"]]);
  * });
  * ```
  */
-export async function verify(
-  db: DbClient,
-  migrations: readonly Migration[] = registry,
-): Promise<VerifyResult> {
-  return checkStatus(await status(db, migrations));
+export async function verify(db: DbClient, options: StatusOptions = {}): Promise<VerifyResult> {
+  return checkStatus(await status(db, { migrations: migrationList(options, "verify") }));
+}
+
+/** The list to compare with; a positional array (the old signature) is refused with what to write. */
+function migrationList(options: StatusOptions, action: string): readonly Migration[] {
+  if (Array.isArray(options)) {
+    throw new TypeError(
+      `Cannot ${action}: the migrations are an option now, found an array; write ${action}(db, { migrations })`,
+    );
+  }
+  return options.migrations ?? registry;
 }
 
 /**
@@ -209,7 +236,10 @@ export function checkStatus({ entries, currentVersion }: StatusResult): VerifyRe
       });
     }
   }
-  return { ok: problems.length === 0, problems };
+  const unchecked = entries.filter((e) => e.unchecked).map(pick);
+  const result: VerifyResult = { ok: problems.length === 0, problems };
+  if (unchecked.length > 0) result.unchecked = unchecked;
+  return result;
 }
 
 function unknownMessage(entry: MigrationStatusEntry, label: string, newestKnown: number): string {

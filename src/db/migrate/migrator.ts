@@ -5,7 +5,13 @@
  * @module
  */
 import type { DbClient } from "../client/db_client.ts";
-import type { Migration, MigrationOutcome, MigrationResult } from "./migration.ts";
+import type {
+  Migration,
+  MigrationContext,
+  MigrationOutcome,
+  MigrationResult,
+} from "./migration.ts";
+import { codeStepClient } from "./_code_step_client.ts";
 import { DbError } from "../client/db_error.ts";
 import { MigrationError } from "./migration_error.ts";
 import { migrationChecksum } from "./migration_checksum.ts";
@@ -25,9 +31,10 @@ import { unmetRequirement } from "./_migration_requirements.ts";
 export type { MigrationOutcome, MigrationResult } from "./migration.ts";
 export type { MigrationLockHolder } from "./migration_lock.ts";
 
-/** The default of {@linkcode MigrateOptions.lockTimeoutMs}. */
-const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 import { migrations as registry } from "../schema/migrations.ts";
+
+/** The default of {@linkcode MigrateOptions.migrationLockTimeoutMs}. */
+const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 
 /** The result of {@linkcode migrate} and {@linkcode rollback}. */
 export interface MigrateResult {
@@ -38,16 +45,32 @@ export interface MigrateResult {
   results: MigrationResult[];
   /**
    * Why the run stopped, when it did: `MIGRATION_FAILED` (the failing migration's result is `failed`, those
-   * after it `not_executed`; the migrations before it stay applied), `MIGRATION_DRIFT` (nothing ran), or the
-   * database's own fault. Absent when every due migration ran.
+   * after it `not_executed`; the migrations before it stay applied), `MIGRATION_DRIFT`,
+   * `MIGRATION_REQUIREMENT_MISSING`, `MIGRATION_LOCK_TIMEOUT`, `MIGRATION_TARGET_INVALID` or
+   * `ROLLBACK_TARGET_INVALID` (nothing ran), or the database's own fault. Absent when every due migration
+   * ran.
    */
   error?: MigrationError | DbError;
 }
 
 /** Options of {@linkcode migrate}. */
 export interface MigrateOptions {
-  /** The ordered registry; defaults to pml-store's migrations 001–019. */
+  /** The ordered registry; defaults to pml-store's own migrations. */
   migrations?: readonly Migration[];
+  /**
+   * Apply up to and including this version of the registry, leaving later ones pending. It must be a
+   * version of the registry; a `to` below the database's current version is `MIGRATION_TARGET_INVALID`
+   * (use {@linkcode rollback} to go down).
+   *
+   * @default {the registry's last version}
+   */
+  to?: number;
+  /**
+   * Services for code migrations (see {@linkcode MigrationContext}); each migration says what it needs.
+   *
+   * @default {{}}
+   */
+  context?: MigrationContext;
   /** Called after each migration, as it finishes, so a CLI can show progress. */
   onResult?: (result: MigrationResult) => void;
   /**
@@ -56,13 +79,13 @@ export interface MigrateOptions {
    *
    * @default {60000}
    */
-  lockTimeoutMs?: number;
+  migrationLockTimeoutMs?: number;
   /** Called when another migrator holds the migration lock, before waiting for it (`pid` when known). */
   onWait?: (holder: MigrationLockHolder) => void;
 }
 
 /** Options of {@linkcode rollback}. */
-export interface RollbackOptions extends MigrateOptions {
+export interface RollbackOptions extends Omit<MigrateOptions, "to"> {
   /** Revert every applied migration above this version; 0 reverts everything. */
   to: number;
 }
@@ -73,51 +96,79 @@ export interface RollbackOptions extends MigrateOptions {
  * behind while earlier ones stay applied. A failure is returned as `error`, not thrown.
  *
  * @param db The database.
- * @param options The registry (default: pml-store's migrations 001–019) and a progress callback.
+ * Everything that goes wrong while running is returned as `error`, never thrown: only a programming error
+ * throws (a malformed registry, a bad option).
+ *
+ * On a client whose {@linkcode DbClient.sharedSession} is false (a PostgreSQL server) each migration's
+ * transaction first takes a transaction-level advisory lock, so concurrent migrators take turns; on PGlite
+ * (one shared session, where an advisory lock excludes nobody) a transaction runs alone, and the history
+ * re-read inside it keeps two migrators from applying one migration twice.
+ *
+ * @param db The database.
+ * @param options The registry (default: pml-store's own), the target version and progress callbacks.
  * @returns What happened to each due migration and, when the run stopped early, why.
  * @throws {MigrationError} `MIGRATION_REGISTRY_INVALID` for a malformed registry (also one with a statement
  * that controls the transaction, such as `COMMIT`); nothing runs.
+ * @throws {RangeError} for a `to` that is not a version of the registry, or a bad `migrationLockTimeoutMs`.
  *
- * @example Applying and re-applying
+ * @example Applying up to a version, then the rest
  * ```ts
- * import { migrate, openDatabase } from "@pml/store";
+ * import { migrate, migrations, openDatabase } from "@pml/store";
  * import assert from "node:assert/strict";
  *
- * await using db = await openDatabase({ path: "memory://" });
- * const first = await migrate(db);
- * assert.equal(first.error, undefined);
- * assert.equal(first.results.length, 18);
- * assert.ok(first.results.every((r) => r.status === "applied"));
- * const second = await migrate(db);
- * assert.deepEqual(second, { results: [] });
+ * await using db = await openDatabase({ path: ":memory:" });
+ * const first = await migrate(db, { to: migrations[1]!.version });
+ * assert.deepEqual(first.results.map((r) => r.status), ["applied", "applied"]);
+ * const rest = await migrate(db);
+ * assert.equal(rest.error, undefined);
+ * assert.equal(rest.results.length, migrations.length - 2);
+ * assert.deepEqual(await migrate(db), { results: [] });
  * ```
  */
 export async function migrate(db: DbClient, options: MigrateOptions = {}): Promise<MigrateResult> {
   const list = defineMigrations(options.migrations ?? registry);
-  let lock = lockOptions(options);
+  const to = targetVersion(list, options.to);
+  const lock = lockOptions(db, options);
   let due: Migration[];
   try {
-    lock = await forDatabase(db, lock);
+    const current = options.to === undefined ? 0 : await currentVersion(db);
+    if (to < current) {
+      const error = new MigrationError(
+        "MIGRATION_TARGET_INVALID",
+        `Cannot migrate to version ${to}: the database is at version ${current} already; use ` +
+          `rollback({ to: ${to} }) to go down`,
+        { version: to },
+      );
+      return { results: [], error };
+    }
     // Before anything is written, the history table included: what the pending migrations need.
     const recorded = new Set((await readHistory(db)).map((row) => row.version));
-    const unmet = await unmetRequirement(db, list.filter((m) => !recorded.has(m.version)));
+    const unmet = await unmetRequirement(
+      db,
+      list.filter((m) => !recorded.has(m.version) && m.version <= to),
+    );
     if (unmet !== undefined) return { results: [], error: unmet };
     await db.transaction(async (tx) => {
       await lockFor(tx, lock, "create migrations_history");
       await ensureHistoryTable(tx);
     });
-    const current = await status(db, list);
-    const drift = driftError(checkStatus(current), "apply migrations");
+    const state = await status(db, { migrations: list });
+    const drift = driftError(checkStatus(state), "apply migrations");
     if (drift !== undefined) return { results: [], error: drift };
     // Consistent means every entry is applied or pending.
     const applied = new Set(
-      current.entries.filter((e) => e.state === "applied").map((e) => e.version),
+      state.entries.filter((e) => e.state === "applied").map((e) => e.version),
     );
-    due = list.filter((m) => !applied.has(m.version));
+    due = list.filter((m) => !applied.has(m.version) && m.version <= to);
   } catch (error) {
     return { results: [], error: asRunError(error) };
   }
-  return await runEach(due, "applied", options, (migration) => applyOne(db, migration, lock));
+  return await runEach(
+    due,
+    "applied",
+    options,
+    (migration) => applyOne(db, migration, lock, options.context ?? {}),
+  );
 }
 
 /**
@@ -126,23 +177,23 @@ export async function migrate(db: DbClient, options: MigrateOptions = {}): Promi
  * `error`, not thrown.
  *
  * @param db The database.
- * @param options The target version, the registry (default: migrations 001–019) and a progress callback.
+ * @param options The target version, the registry (default: pml-store's own) and a progress callback.
  * @returns What happened to each migration to revert and, when the run stopped early, why: a `down` that
- * failed (`MIGRATION_FAILED`), or a migration to revert that changed since it ran or is unknown
- * (`MIGRATION_DRIFT`; nothing ran).
+ * failed (`MIGRATION_FAILED`), a `to` that is not applied (`ROLLBACK_TARGET_INVALID`), or a migration to
+ * revert that changed since it ran or is unknown (`MIGRATION_DRIFT`); in the last two nothing ran.
  * @throws {RangeError} when `to` is not a non-negative integer.
- * @throws {MigrationError} `ROLLBACK_TARGET_INVALID` when `to` is not applied, `MIGRATION_REGISTRY_INVALID`
- * for a malformed registry; nothing runs.
+ * @throws {MigrationError} `MIGRATION_REGISTRY_INVALID` for a malformed registry; nothing runs.
  *
  * @example Rolling back the last migration
  * ```ts
- * import { rollback } from "@pml/store";
+ * import { migrations, rollback } from "@pml/store";
  * import { withFastDb } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * await withFastDb(async (db) => {   // a database at migration 19
- *   const { results } = await rollback(db, { to: 18 });
- *   assert.deepEqual(results.map((r) => [r.version, r.status]), [[19, "rolled_back"]]);
+ * const [previous, last] = migrations.slice(-2).map((m) => m.version);
+ * await withFastDb(async (db) => {   // a database at the latest migration
+ *   const { results } = await rollback(db, { to: previous! });
+ *   assert.deepEqual(results.map((r) => [r.version, r.status]), [[last, "rolled_back"]]);
  * });
  * ```
  */
@@ -155,23 +206,23 @@ export async function rollback(db: DbClient, options: RollbackOptions): Promise<
     );
   }
   const list = defineMigrations(options.migrations ?? registry);
-  let lock = lockOptions(options);
+  const lock = lockOptions(db, options);
   let history: Awaited<ReturnType<typeof readHistory>>;
   try {
-    lock = await forDatabase(db, lock);
     history = await readHistory(db);
   } catch (error) {
     return { results: [], error: asRunError(error) };
   }
   const appliedVersions = history.map((row) => row.version);
   if (to !== 0 && !appliedVersions.includes(to)) {
-    throw new MigrationError(
+    const error = new MigrationError(
       "ROLLBACK_TARGET_INVALID",
       `Cannot roll back to version ${to}: it is not applied (applied: ${
         appliedVersions.join(", ") || "none"
       }); choose an applied version, or 0 to revert everything`,
       { version: to },
     );
+    return { results: [], error };
   }
   const byVersion = new Map(list.map((m) => [m.version, m]));
   const due: Migration[] = [];
@@ -191,7 +242,12 @@ export async function rollback(db: DbClient, options: RollbackOptions): Promise<
     }
     due.push(migration);
   }
-  return await runEach(due, "rolled_back", options, (migration) => revertOne(db, migration, lock));
+  return await runEach(
+    due,
+    "rolled_back",
+    options,
+    (migration) => revertOne(db, migration, lock, options.context ?? {}),
+  );
 }
 
 function driftError({ ok, problems }: VerifyResult, action: string): MigrationError | undefined {
@@ -256,20 +312,9 @@ const DONE_ELSEWHERE = Symbol("done by another migrator");
 type LockOptions = {
   timeoutMs: number;
   onWait?: (holder: MigrationLockHolder) => void;
-  /** PGlite: every client shares one backend session, where an advisory lock excludes nobody. */
-  sharedSession?: boolean;
+  /** One backend session shared by every client (PGlite): an advisory lock would exclude nobody. */
+  sharedSession: boolean;
 };
-
-/**
- * On PGlite (in process, or served over the wire) the advisory lock is skipped: all clients share one
- * session, where it would always be granted. There a transaction is exclusive (PGlite runs one at a time;
- * `serve` gives the session to one client until its transaction ends), and the history re-read inside each
- * migration's transaction is what keeps two migrators from applying one migration twice.
- */
-async function forDatabase(db: DbClient, lock: LockOptions): Promise<LockOptions> {
-  const row = await db.queryOne<{ version: string }>("SELECT version() AS version");
-  return { ...lock, sharedSession: /\(PGlite /.test(row?.version ?? "") };
-}
 
 async function lockFor(tx: DbClient, lock: LockOptions, action: string): Promise<void> {
   if (lock.sharedSession) return;
@@ -280,13 +325,15 @@ async function lockFor(tx: DbClient, lock: LockOptions, action: string): Promise
   );
 }
 
-function lockOptions(options: MigrateOptions): LockOptions {
-  const timeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+function lockOptions(db: DbClient, options: MigrateOptions): LockOptions {
+  const timeoutMs = options.migrationLockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   if (!(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
     throw new RangeError(
-      `Cannot run migrations: lockTimeoutMs must be a finite number of milliseconds >= 0, found ${timeoutMs}`,
+      "Cannot run migrations: migrationLockTimeoutMs must be a finite number of milliseconds >= 0, " +
+        `found ${timeoutMs}`,
     );
   }
+  const sharedSession = db.sharedSession === true;
   let warned = false;
   // Say once per run that it waits, not once per migration.
   const onWait = options.onWait &&
@@ -294,13 +341,33 @@ function lockOptions(options: MigrateOptions): LockOptions {
       if (!warned) options.onWait?.(holder);
       warned = true;
     });
-  return onWait === undefined ? { timeoutMs } : { timeoutMs, onWait };
+  return onWait === undefined ? { timeoutMs, sharedSession } : { timeoutMs, onWait, sharedSession };
+}
+
+/** The version to migrate to: the registry's last, or `to`, which must be one of its versions. */
+function targetVersion(list: readonly Migration[], to: number | undefined): number {
+  const last = list.at(-1)?.version ?? 0;
+  if (to === undefined) return last;
+  if (!list.some((m) => m.version === to)) {
+    throw new RangeError(
+      `Cannot migrate to version ${to}: the migration list has no such version (it holds ${
+        list.map((m) => m.version).join(", ") || "none"
+      }); pass one of them, or leave out to for the last`,
+    );
+  }
+  return to;
+}
+
+/** The highest applied version, 0 when nothing (or no history table) is there. */
+async function currentVersion(db: DbClient): Promise<number> {
+  return Math.max(0, ...(await readHistory(db)).map((row) => row.version));
 }
 
 async function applyOne(
   db: DbClient,
   migration: Migration,
   lock: LockOptions,
+  context: MigrationContext,
 ): Promise<string | undefined | typeof DONE_ELSEWHERE> {
   const checksum = await migrationChecksum(migration);
   return await db.transaction(async (tx) => {
@@ -316,7 +383,7 @@ async function applyOne(
       );
     }
     const started = performance.now();
-    await runStatements(tx, migration, "up");
+    await runStatements(tx, migration, "up", context);
     const executionMs = Math.round(performance.now() - started);
     await insertHistoryRow(tx, { ...migration, checksum, executionMs });
     return migration.report === undefined ? undefined : await readReport(tx, migration);
@@ -327,11 +394,12 @@ async function revertOne(
   db: DbClient,
   migration: Migration,
   lock: LockOptions,
+  context: MigrationContext,
 ): Promise<undefined | typeof DONE_ELSEWHERE> {
   return await db.transaction(async (tx) => {
     await lockFor(tx, lock, describeStep("revert", migration));
     if (await readHistoryRow(tx, migration.version) === null) return DONE_ELSEWHERE;
-    await runStatements(tx, migration, "down");
+    await runStatements(tx, migration, "down", context);
     await deleteHistoryRow(tx, migration.version);
     return undefined;
   });
@@ -348,11 +416,12 @@ async function readReport(db: DbClient, migration: Migration): Promise<string> {
 }
 
 /**
- * Runs one direction of a migration: the whole text in one round trip, under a savepoint; only when that
- * fails, statement by statement, so the failure names its statement. It records nothing in the history
- * (the harness uses it to replay migrations).
+ * Runs one direction of a migration. SQL runs as one text in one round trip, under a savepoint; only when
+ * that fails, statement by statement, so the failure names its statement. Code runs under a savepoint
+ * with `context`, on a client that refuses transaction control. It records nothing in the history (the
+ * harness uses it to replay migrations).
  *
- * @throws {MigrationError} `MIGRATION_FAILED` naming the version, the migration and the statement.
+ * @throws {MigrationError} `MIGRATION_FAILED` naming the version, the migration and, for SQL, the statement.
  *
  * @example Replaying a migration's `up`
  * ```ts
@@ -370,8 +439,32 @@ export async function runStatements(
   db: DbClient,
   migration: Migration,
   direction: "up" | "down",
+  context: MigrationContext = {},
 ): Promise<void> {
   const sql = migration[direction];
+  const verb = direction === "up" ? "apply" : "revert";
+  if (typeof sql !== "string") {
+    try {
+      await db.transaction(async (tx) => {
+        const { client, end } = codeStepClient(tx, migration);
+        try {
+          await sql(client, context);
+        } finally {
+          end();
+        }
+      });
+    } catch (cause) {
+      if (cause instanceof MigrationError && cause.version === migration.version) throw cause;
+      throw new MigrationError(
+        "MIGRATION_FAILED",
+        `Cannot ${verb} migration ${migration.version} (${migration.name}): its code failed: ${
+          cause instanceof Error ? cause.message : String(cause)
+        }; nothing of it was kept`,
+        { version: migration.version, migrationName: migration.name, cause },
+      );
+    }
+    return;
+  }
   try {
     await db.transaction((tx) => tx.exec(sql));
     return;
@@ -386,7 +479,6 @@ export async function runStatements(
       const reason = cause instanceof DbError && cause.cause instanceof Error
         ? cause.cause.message
         : (cause as Error).message;
-      const verb = direction === "up" ? "apply" : "revert";
       throw new MigrationError(
         "MIGRATION_FAILED",
         `Cannot ${verb} migration ${migration.version} (${migration.name}): ${reason}; failing statement: ${

@@ -47,10 +47,12 @@ export const MISSING_VERSIONS: readonly number[] = Object.freeze([5]);
  * @example Usage
  * ```ts
  * import { migrations } from "@pml/store";
+ * import { MISSING_VERSIONS } from "./migrations.ts";
  * import assert from "node:assert/strict";
  *
- * assert.equal(migrations.length, 18);
- * assert.equal(migrations.at(-1)?.name, "db_schema_cleanup");
+ * const latest = migrations.at(-1)!.version;
+ * assert.equal(migrations.length, latest - MISSING_VERSIONS.length);
+ * assert.equal(migrations.find((m) => m.version === 19)?.name, "db_schema_cleanup");
  * ```
  */
 export const migrations: readonly Migration[] = defineMigrations(

@@ -93,7 +93,7 @@ WHERE t.typnamespace = current_schema()::regnamespace AND t.typtype IN ('e', 'd'
  * import { withFastDb } from "@pml/store/fixtures";
  * import assert from "node:assert/strict";
  *
- * await withFastDb(async (db) => {   // a database at migration 19
+ * await withFastDb(async (db) => {   // a database at the last migration
  *   const snapshot = await readSchemaSnapshot(db);
  *   assert.deepEqual(snapshot.extensions, ["plpgsql", "vector"]);
  *   const config = snapshot.tables.find((t) => t.name === "config");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { inMemoryStartError, openDatabase } from "../../../src/db/client/pglite_client.ts";
+import { inMemoryStartError } from "../../../src/db/embedded/open_embedded.ts";
+import { openDatabase } from "../../../src/db/open_database.ts";
 import { withFastDb, withMigratedDb } from "../../../fixtures/test_db.ts";
 import { TEST_SHARED_BUFFERS } from "../../../src/db/embedded/pglite_options.ts";
 
@@ -174,6 +175,10 @@ Deno.test("openDatabase() refuses a non-empty directory that is not a Postgres d
     assert.deepEqual(entries, ["notes.txt"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
+    // The data-directory lock is the sibling `<dir>.lock`, outside the temporary directory.
+    await Deno.remove(`${dir}.lock`).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
   }
 });
 
@@ -204,7 +209,7 @@ Deno.test("openDatabase() reports a data directory it may not read, naming the p
     const script = join(scriptDir, "open.ts");
     await Deno.writeTextFile(
       script,
-      `import { openDatabase } from "${root}src/db/client/pglite_client.ts";
+      `import { openDatabase } from "${root}src/db/open_database.ts";
       await openDatabase({ path: Deno.args[0] }).catch((e) => console.log(e.code, e.message));`,
     );
     const child = await new Deno.Command(Deno.execPath(), {

@@ -7,7 +7,7 @@
  * node_modules/.bin/tsc --outDir build/node-test --rootDir . --module nodenext --moduleResolution nodenext \
  *   --target es2022 --lib es2023,esnext.string --allowImportingTsExtensions \
  *   --rewriteRelativeImportExtensions --skipLibCheck --types node --strict \
- *   src/db/embedded/data_directory_lock.ts src/db/client/pglite_client.ts src/cli/node_main.ts
+ *   src/db/embedded/data_directory_lock.ts src/db/open_database.ts src/cli/node_main.ts
  * node --test unit/db/embedded/data_directory_lock_under_node.mjs
  * ```
  *
@@ -33,7 +33,7 @@ const noDeno = existsSync(DENO) ? false : "node_modules/.bin/deno is not install
 
 const { lockDataDirectory } = await import(LOCK_JS);
 const { openDatabase } = await import(
-  pathToFileURL(join(BUILD, "src/db/client/pglite_client.js")).href
+  pathToFileURL(join(BUILD, "src/db/open_database.js")).href
 );
 
 const scratch = await mkdtemp(join(tmpdir(), "pml-lock-node-"));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openDatabase } from "../../../src/db/client/pglite_client.ts";
+import { openDatabase } from "../../../src/db/open_database.ts";
 import { DbError } from "../../../src/db/client/db_error.ts";
 
 async function openError(path: string, options: { create?: boolean } = {}): Promise<DbError> {
@@ -21,8 +21,18 @@ async function entries(dir: string): Promise<string[]> {
   return names.sort();
 }
 
+/**
+ * A new temporary directory, removed with everything in it (data directories and their `<dir>.lock`
+ * siblings) when the `await using` scope ends.
+ */
+async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir();
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
 Deno.test("openDatabase() refuses bad paths before touching the disk", async (t) => {
-  const cwd = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const cwd = temp.path;
   const cases: Array<[string, RegExp]> = [
     ["", /^Cannot open database: the path is empty; give a data directory, or memory:\/\//],
     ["   ", /the path is empty/],
@@ -41,13 +51,15 @@ Deno.test("openDatabase() refuses bad paths before touching the disk", async (t)
 });
 
 Deno.test("openDatabase({ create: false }) creates nothing where there is no database", async () => {
-  const root = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const root = temp.path;
   const missing = join(root, "missing");
   const error = await openError(missing, { create: false });
   assert.equal(error.code, "DB_NOT_FOUND");
+  assert.equal(error.path, missing);
   assert.match(
     error.message,
-    /there is no database there \(nothing is there\); run `deno task migrate`/,
+    /there is no database there \(nothing is there\); open it with create: true to make a new database/,
   );
   const empty = join(root, "empty");
   await Deno.mkdir(empty);
@@ -55,12 +67,13 @@ Deno.test("openDatabase({ create: false }) creates nothing where there is no dat
   assert.equal(emptyError.code, "DB_NOT_FOUND");
   assert.match(emptyError.message, /\(the directory is empty\)/);
   assert.deepEqual(await entries(empty), []);
-  // Only the lock file of the empty directory, which was opened, sits beside it.
-  assert.deepEqual(await entries(root), ["empty", "empty.lock"]);
+  // An open that may not create leaves nothing behind, not even a lock file.
+  assert.deepEqual(await entries(root), ["empty"]);
 });
 
 Deno.test("openDatabase() recognises directories it must not open", async (t) => {
-  const root = await Deno.makeTempDir();
+  await using temp = await tempDir();
+  const root = temp.path;
   const make = async (name: string, files: Record<string, string | Uint8Array>) => {
     const dir = join(root, name);
     for (const [file, content] of Object.entries(files)) {
@@ -75,7 +88,7 @@ Deno.test("openDatabase() recognises directories it must not open", async (t) =>
       "half",
       { "pg_wal/.keep": "", "global/.keep": "" },
       "DB_HALF_INITIALIZED",
-      /half-initialised \(it has global, pg_wal but no PG_VERSION.*remove it with `rm -rf '.*half'` and run `deno task migrate` again$/,
+      /half-initialised \(it has global, pg_wal but no PG_VERSION.*remove the directory and open the path again to create a new database$/,
     ],
     [
       "older",
@@ -115,7 +128,8 @@ Deno.test("openDatabase() recognises directories it must not open", async (t) =>
 });
 
 Deno.test("openDatabase() locks a data directory: a second opener in the same process gets DB_LOCKED", async (t) => {
-  const dir = join(await Deno.makeTempDir(), "db");
+  await using temp = await tempDir();
+  const dir = join(temp.path, "db");
   const first = await openDatabase({ path: dir });
   await first.query("CREATE TABLE kept (id INT)");
 
@@ -131,20 +145,21 @@ Deno.test("openDatabase() locks a data directory: a second opener in the same pr
     );
   });
 
-  await t.step("lockTimeoutMs waits until the holder closes", async () => {
-    const waiting = openDatabase({ path: dir, lockTimeoutMs: 60_000 });
+  await t.step("directoryLockTimeoutMs waits until the holder closes", async () => {
+    const waiting = openDatabase({ path: dir, directoryLockTimeoutMs: 60_000 });
     await first.close();
     await using second = await waiting;
     assert.deepEqual(await second.query("SELECT count(*)::int AS n FROM kept"), [{ n: 0 }]);
   });
 
-  await t.step("a bad lockTimeoutMs is a RangeError", async () => {
-    await assert.rejects(openDatabase({ path: dir, lockTimeoutMs: -1 }), RangeError);
+  await t.step("a bad directoryLockTimeoutMs is a RangeError", async () => {
+    await assert.rejects(openDatabase({ path: dir, directoryLockTimeoutMs: -1 }), RangeError);
   });
 });
 
 Deno.test("openDatabase() reports a garbled control file as DB_DAMAGED, not Aborted()", async () => {
-  const dir = join(await Deno.makeTempDir(), "db");
+  await using temp = await tempDir();
+  const dir = join(temp.path, "db");
   await (await openDatabase({ path: dir })).close();
   const control = join(dir, "global", "pg_control");
   const bytes = await Deno.readFile(control);

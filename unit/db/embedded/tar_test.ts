@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { readTar, withoutZeroTail, writeTar } from "../../../src/db/embedded/tar.ts";
-import { openPglite } from "../../../src/db/client/pglite_client.ts";
+import { openPglite } from "../../../src/db/embedded/open_embedded.ts";
 
 Deno.test("readTar() and writeTar() round-trip a PGlite dump, with one entry trimmed", async () => {
-  const pg = await openPglite();
+  const pg = await openPglite("memory://");
   const dump = new Uint8Array(await (await pg.dumpDataDir("none")).arrayBuffer());
   await pg.close();
   const entries = readTar(dump);

@@ -11,7 +11,7 @@ import {
   templateCacheDir,
   templateKey,
 } from "../../../src/db/embedded/template_cache.ts";
-import { openDatabase } from "../../../src/db/client/pglite_client.ts";
+import { openDatabase } from "../../../src/db/open_database.ts";
 
 /** Runs `fn` with the template cache in a new temporary directory (or off), restoring the environment. */
 async function withCache(

@@ -12,14 +12,15 @@ const m = (version: number, name = `m${version}`): Migration => ({
   down: "",
 });
 
-test("migrations registry holds 001–019 without 005, ascending, frozen", () => {
+test("migrations registry holds every version from 001 to the last one but 005, ascending, frozen", () => {
+  const latest = migrations.at(-1)!.version;
   assert.deepEqual(
     migrations.map((x) => x.version),
-    [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+    Array.from({ length: latest }, (_, i) => i + 1).filter((v) => !MISSING_VERSIONS.includes(v)),
   );
   assert.deepEqual(MISSING_VERSIONS, [5]);
   assert.equal(migrations[0]?.name, "initial_schema");
-  assert.equal(migrations.at(-1)?.name, "db_schema_cleanup");
+  assert.equal(migrations.find((x) => x.version === 19)?.name, "db_schema_cleanup");
   assert.ok(Object.isFrozen(migrations) && migrations.every(Object.isFrozen));
 });
 
@@ -48,7 +49,10 @@ test("defineMigrations() rejects bad versions, names and SQL", () => {
   assert.throws(() => defineMigrations([m(1.5)]), /version 1.5, expected a positive integer/);
   assert.throws(() => defineMigrations([m(1, "Bad Name")]), /name "Bad Name", expected snake_case/);
   const noSql = { version: 1, name: "a", up: 1 } as unknown as Migration;
-  assert.throws(() => defineMigrations([noSql]), /must have 'up' and 'down' SQL text/);
+  assert.throws(
+    () => defineMigrations([noSql]),
+    /must have 'up' and 'down', each SQL text or an async function/,
+  );
 });
 
 test("defineMigrations() accepts only declared gaps", () => {

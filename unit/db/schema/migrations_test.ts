@@ -45,7 +45,8 @@ Deno.test("down then up of each migration, newest first, returns to the same sch
   });
 });
 
-// The full list of tables is pinned by e2e/01_init_test.ts and the golden snapshot; this proves the cleanup.
+// The full list of tables is pinned by e2e/01_init_test.ts and the golden snapshot; this proves the cleanup,
+// on a database migrated up to 019 (later migrations may add tables).
 Deno.test("the schema after 019 has none of the dropped objects, and the quarantine and kept-source tables", async () => {
   await withMigratedDb(async (db) => {
     const snapshot = await readSchemaSnapshot(db);
@@ -69,5 +70,5 @@ Deno.test("the schema after 019 has none of the dropped objects, and the quarant
     const allIndexes = snapshot.tables.flatMap((t) => t.indexes).join("\n");
     assert.doesNotMatch(allIndexes, /idx_tool_dependency_source|mcp_tool|workflow_dags/);
     assert.ok(snapshot.tables.every((t) => t.triggers.length === 0));
-  });
+  }, { migrations: migrations.filter((m) => m.version <= 19) });
 });

@@ -36,7 +36,10 @@
  * @module
  */
 
-import type { Migration } from "../../migrate/migration.ts";
+import type { DbClient } from "../../client/db_client.ts";
+import type { Migration, MigrationContext } from "../../migrate/migration.ts";
+import { sqlChecksum } from "../../migrate/migration_checksum.ts";
+import { MigrationError } from "../../migrate/migration_error.ts";
 
 // Columns of permission_audit_log as 018 created them, in order.
 const AUDIT_COLUMNS =
@@ -94,11 +97,7 @@ BEGIN
 END $$;
 `;
 
-/** Drops `workflow_dags`, `mcp_tool`, `mcp_server` and `tool_dependency.source`; adds the audit FK. */
-export const migration: Migration = Object.freeze({
-  version: 19,
-  name: "db_schema_cleanup",
-  up: `
+const UP_SQL = `
 -- What this run merged, kept and dropped, for the report query (same transaction, gone at its end).
 CREATE TEMP TABLE IF NOT EXISTS pml_019_counts (kind TEXT PRIMARY KEY, n BIGINT NOT NULL) ON COMMIT DROP;
 DELETE FROM pml_019_counts;
@@ -228,8 +227,9 @@ BEGIN
       FOREIGN KEY (capability_id) REFERENCES workflow_pattern (pattern_id) ON DELETE RESTRICT;
   END IF;
 END $$;
-`,
-  report: `
+`;
+
+const REPORT_SQL = `
 SELECT format(
   'moved %s audit row(s) to permission_audit_log_quarantine; merged %s mcp_tool row(s) into tool_schema; '
     || 'kept %s tool_dependency.source value(s) in tool_dependency_source_kept; dropped %s workflow_dags, '
@@ -241,10 +241,11 @@ SELECT format(
   COALESCE((SELECT n FROM pml_019_counts WHERE kind = 'mcp_tool dropped'), 0),
   COALESCE((SELECT n FROM pml_019_counts WHERE kind = 'mcp_server dropped'), 0)
 ) AS report;
-`,
-  // The dropped tables come back empty (their rows were merged, moved or counted as dropped); kept source
-  // values and quarantined rows move back.
-  down: `
+`;
+
+// The dropped tables come back empty (their rows were merged, moved or counted as dropped); kept source
+// values and quarantined rows move back.
+const DOWN_SQL = `
 CREATE TABLE IF NOT EXISTS workflow_dags (
   workflow_id TEXT PRIMARY KEY,
   dag JSONB NOT NULL,
@@ -305,5 +306,46 @@ BEGIN
     DROP TABLE permission_audit_log_quarantine;
   END IF;
 END $$;
-`,
+`;
+
+/** Drops `workflow_dags`, `mcp_tool`, `mcp_server` and `tool_dependency.source`; adds the audit FK. */
+export const migration: Migration = Object.freeze({
+  version: 19,
+  name: "db_schema_cleanup",
+  // Live workflow state is moved into Deno KV first, in this migration's transaction, by the service the
+  // caller gives (src/upgrade: workflowDagsMoveContext): a crash before the commit leaves a row in both
+  // places, never in neither. Without it, live rows stop the migration here, naming what to pass.
+  up: async (db: DbClient, context: MigrationContext) => {
+    const move = context.moveWorkflowDags;
+    if (typeof move === "function") {
+      await (move as (db: DbClient) => Promise<unknown>)(db);
+    } else {
+      await refuseLiveWorkflowDags(db);
+    }
+    await db.exec(UP_SQL);
+  },
+  report: REPORT_SQL,
+  down: DOWN_SQL,
+  // The SHA-256 of its SQL, as when 019 was SQL alone: databases migrated then do not drift, and an edit
+  // to the SQL still changes it.
+  checksum: await sqlChecksum(UP_SQL, DOWN_SQL, REPORT_SQL),
 });
+
+/** Without the move service, live rows are refused before anything runs, with what to pass. */
+async function refuseLiveWorkflowDags(db: DbClient): Promise<void> {
+  const table = await db.queryOne<{ t: string | null }>(
+    "SELECT to_regclass('workflow_dags')::text AS t",
+  );
+  if (table?.t == null) return;
+  const live = await db.queryOne<{ n: number; first: string | null }>(
+    "SELECT count(*)::int AS n, min(workflow_id) AS first FROM workflow_dags WHERE expires_at > NOW()",
+  );
+  if (live === null || live.n === 0) return;
+  throw new MigrationError(
+    "MIGRATION_REQUIREMENT_MISSING",
+    `Cannot apply migration 19 (db_schema_cleanup): workflow_dags holds ${live.n} live row(s) (first: ` +
+      `'${live.first}') that dropping the table would lose; pass context: workflowDagsMoveContext({ kv }) ` +
+      "to migrate() so 019 moves them into Deno KV first",
+    { version: 19, migrationName: "db_schema_cleanup" },
+  );
+}

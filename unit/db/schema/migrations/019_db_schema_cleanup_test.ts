@@ -8,6 +8,7 @@ import { moveWorkflowDagsToKv } from "../../../../src/upgrade/move_workflow_dags
 import { FakeClock } from "../../../../fixtures/fake_clock.ts";
 import { WorkflowStateCache } from "../../../../src/cache/workflow_state_cache.ts";
 
+// Each test starts from a database at 018 and applies 019 alone (`to: 19`), whatever migrations follow it.
 const upTo018 = migrations.filter((m) => m.version <= 18);
 const PATTERN = "0f8fad5b-d9cb-469f-a165-70867728950e";
 const OTHER_PATTERN = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
@@ -51,7 +52,7 @@ async function count(db: DbClient, table: string): Promise<number> {
 Deno.test("019 converts every form of UUID and quarantines the rest without losing a row", async () => {
   await withMigratedDb(async (db) => {
     await seedAt018(db);
-    const results = await migrated(db);
+    const results = await migrated(db, { to: 19 });
     assert.deepEqual(results.map((r) => [r.version, r.status, r.report]), [
       [19, "applied", REPORT_2_AUDIT],
     ]);
@@ -92,7 +93,7 @@ Deno.test("019 converts every form of UUID and quarantines the rest without losi
 Deno.test("019's foreign key refuses to delete an audited capability, naming the constraint", async () => {
   await withMigratedDb(async (db) => {
     await seedAt018(db);
-    await migrated(db);
+    await migrated(db, { to: 19 });
     await assert.rejects(
       db.query("DELETE FROM workflow_pattern WHERE pattern_id = $1", [PATTERN]),
       {
@@ -113,7 +114,7 @@ Deno.test("019's foreign key refuses to delete an audited capability, naming the
 Deno.test("019's down restores TEXT ids and moves quarantined rows back", async () => {
   await withMigratedDb(async (db) => {
     await seedAt018(db);
-    await migrated(db);
+    await migrated(db, { to: 19 });
     await rolledBack(db, { to: 18 });
     assert.deepEqual(
       await db.query("SELECT id, capability_id FROM permission_audit_log ORDER BY id"),
@@ -188,7 +189,7 @@ Deno.test("019 after moveWorkflowDagsToKv(): every row is merged, kept, moved or
     });
 
     await t.step("019's report counts what was moved, merged, kept and dropped", async () => {
-      const results = await migrated(db);
+      const results = await migrated(db, { to: 19 });
       assert.deepEqual(results.map((r) => [r.version, r.status, r.report]), [[
         19,
         "applied",
@@ -263,7 +264,7 @@ Deno.test("019 refuses to drop live workflow_dags rows when moveWorkflowDagsToKv
   await withMigratedDb(async (db) => {
     const nowMs = await dbNowMs(db);
     await seedEveryKind(db, nowMs);
-    const { results, error } = await migrate(db);
+    const { results, error } = await migrate(db, { to: 19 });
     assert.ok(error !== undefined);
     assert.equal(error.name, "MigrationError");
     assert.equal(error.code, "MIGRATION_FAILED");
@@ -294,7 +295,7 @@ Deno.test("019 refuses an mcp_tool row that has no valid tool id, and keeps it",
     await db.exec(
       "INSERT INTO mcp_tool (server_id, tool_name, tool_schema) VALUES ('a:b', 'c', '{}')",
     );
-    await assert.rejects(migrated(db), {
+    await assert.rejects(migrated(db, { to: 19 }), {
       code: "MIGRATION_FAILED",
       message: new RegExp(
         "^Cannot apply migration 19 \\(db_schema_cleanup\\): mcp_tool row 1 \\(server_id 'a:b', " +
