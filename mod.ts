@@ -43,6 +43,11 @@ export {
   type DefineMigrationsOptions,
 } from "./src/db/migrate/migration_registry.ts";
 export {
+  loadMigrationDirectory,
+  type LoadMigrationDirectoryOptions,
+  nextMigrationVersion,
+} from "./src/db/migrate/migration_directory.ts";
+export {
   migrate,
   type MigrateOptions,
   type MigrateResult,

@@ -18,7 +18,7 @@ export function formatStatusTable(result: StatusResult): string {
   const rows = result.entries.map((entry) => [
     pad(entry.version),
     entry.name,
-    entry.state,
+    entry.unchecked ? `${entry.state} (unchecked)` : entry.state,
     entry.appliedAt === undefined
       ? ""
       : entry.appliedAt.toISOString().replace("T", " ").slice(0, 19),

@@ -22,6 +22,8 @@ export interface MigrationJson {
   appliedAt: string | null;
   /** How long its `up` took, in milliseconds, `null` when pending or not recorded. */
   durationMs: number | null;
+  /** Present for an applied code migration without a declared checksum (its checksum is `unchecked`). */
+  unchecked?: true;
 }
 
 /** The status part of a document: the current version, the pending count and every migration. */
@@ -45,6 +47,7 @@ export async function statusJson(
       appliedAt: entry.appliedAt?.toISOString() ?? null,
       durationMs: entry.executionMs ?? null,
       ...(entry.recordedName === undefined ? {} : { recordedName: entry.recordedName }),
+      ...(entry.unchecked ? { unchecked: true } : {}),
     });
   }
   return {

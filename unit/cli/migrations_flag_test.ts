@@ -332,3 +332,29 @@ Deno.test("new writes the next migration with empty sections, refuses a bad name
     assert.deepEqual(fresh.out, join(cwd, "new_dir", `${pad(next)}_first.sql`));
   });
 });
+
+Deno.test("a code migration without a checksum is applied, and status, verify and --json say it is unchecked", async () => {
+  const code = `${pad(next)}_fill_notes.ts`;
+  const source = "export default {\n" +
+    '  up: async (db) => { await db.exec("CREATE TABLE filled (id INT)"); },\n' +
+    '  down: "DROP TABLE filled;",\n' +
+    "};\n";
+  await withProject({ [code]: source }, async (cwd) => {
+    const dirFlag = ["--migrations", "migrations"];
+    const run = await cli(["migrate", "--db", "db", ...dirFlag], cwd);
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.out, new RegExp(`^${pad(next)} +fill_notes +applied \\(unchecked\\) `, "m"));
+    const verify = await cli(["verify", "--db", "db", ...dirFlag], cwd);
+    assert.deepEqual(verify, {
+      code: 0,
+      out: "OK: the applied migrations match the code.\n" +
+        `note: migration ${next} (fill_notes) is code without a declared checksum: an edit to it ` +
+        "cannot be detected",
+      err: "",
+    });
+    const json = await cli(["status", "--db", "db", "--json", ...dirFlag], cwd);
+    const last = JSON.parse(json.out).migrations.at(-1);
+    assert.equal(last.checksum, "unchecked");
+    assert.equal(last.unchecked, true);
+  });
+});

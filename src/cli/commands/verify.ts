@@ -27,6 +27,12 @@ export const VERIFY_COMMAND: CliCommand = {
     }
     if (result.ok) {
       context.io.out("OK: the applied migrations match the code.");
+      for (const { version, name } of result.unchecked ?? []) {
+        context.io.out(
+          `note: migration ${version} (${name}) is code without a declared checksum: an edit to it ` +
+            "cannot be detected",
+        );
+      }
       return 0;
     }
     for (const problem of result.problems) context.io.err(`error: ${problem.message}`);

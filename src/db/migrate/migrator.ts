@@ -12,6 +12,7 @@ import type {
   MigrationResult,
 } from "./migration.ts";
 import { codeStepClient } from "./_code_step_client.ts";
+import { runMigrationSql } from "./run_migration_sql.ts";
 import { DbError } from "../client/db_error.ts";
 import { MigrationError } from "./migration_error.ts";
 import { migrationChecksum } from "./migration_checksum.ts";
@@ -24,7 +25,6 @@ import {
 } from "./migration_history.ts";
 import { defineMigrations } from "./migration_registry.ts";
 import { checkStatus, status, type VerifyResult } from "./migration_status.ts";
-import { splitSqlStatements } from "./sql_statements.ts";
 import { type MigrationLockHolder, takeMigrationLock } from "./migration_lock.ts";
 import { unmetRequirement } from "./_migration_requirements.ts";
 
@@ -465,36 +465,9 @@ export async function runStatements(
     }
     return;
   }
-  try {
-    await db.transaction((tx) => tx.exec(sql));
-    return;
-  } catch {
-    // Undone by its savepoint; run again one statement at a time, where the failure is reported with the
-    // statement that fails.
-  }
-  for (const statement of splitSqlStatements(sql)) {
-    try {
-      await db.exec(statement);
-    } catch (cause) {
-      const reason = cause instanceof DbError && cause.cause instanceof Error
-        ? cause.cause.message
-        : (cause as Error).message;
-      throw new MigrationError(
-        "MIGRATION_FAILED",
-        `Cannot ${verb} migration ${migration.version} (${migration.name}): ${reason}; failing statement: ${
-          excerpt(statement)
-        }`,
-        { version: migration.version, migrationName: migration.name, sql: statement, cause },
-      );
-    }
-  }
+  await runMigrationSql(db, migration, direction, sql);
 }
 
 function result(migration: Migration, status: MigrationOutcome, ms: number): MigrationResult {
   return { version: migration.version, name: migration.name, status, ms: Math.round(ms * 10) / 10 };
-}
-
-function excerpt(statement: string): string {
-  const oneLine = statement.replace(/\s+/g, " ");
-  return oneLine.length > 160 ? `${oneLine.slice(0, 157)}...` : oneLine;
 }

@@ -40,6 +40,7 @@ import type { DbClient } from "../../client/db_client.ts";
 import type { Migration, MigrationContext } from "../../migrate/migration.ts";
 import { sqlChecksum } from "../../migrate/migration_checksum.ts";
 import { MigrationError } from "../../migrate/migration_error.ts";
+import { runMigrationSql } from "../../migrate/run_migration_sql.ts";
 
 // Columns of permission_audit_log as 018 created them, in order.
 const AUDIT_COLUMNS =
@@ -322,7 +323,7 @@ export const migration: Migration = Object.freeze({
     } else {
       await refuseLiveWorkflowDags(db);
     }
-    await db.exec(UP_SQL);
+    await runMigrationSql(db, { version: 19, name: "db_schema_cleanup" }, "up", UP_SQL);
   },
   report: REPORT_SQL,
   down: DOWN_SQL,

@@ -260,33 +260,47 @@ Deno.test("019 after moveWorkflowDagsToKv(): every row is merged, kept, moved or
   }, { migrations: upTo018 });
 });
 
-Deno.test("019 refuses to drop live workflow_dags rows when moveWorkflowDagsToKv() was skipped", async () => {
+Deno.test("019 refuses to drop live workflow_dags rows when nothing moves them", async (t) => {
   await withMigratedDb(async (db) => {
     const nowMs = await dbNowMs(db);
     await seedEveryKind(db, nowMs);
-    const { results, error } = await migrate(db, { to: 19 });
-    assert.ok(error !== undefined);
-    assert.equal(error.name, "MigrationError");
-    assert.equal(error.code, "MIGRATION_FAILED");
-    assert.equal(error.version, 19);
-    assert.match(
-      error.message,
-      /^Cannot apply migration 19 \(db_schema_cleanup\): workflow_dags holds 1 live row\(s\) \(first: 'wf-live'\) that dropping the table would lose; call moveWorkflowDagsToKv\(db, \{ kv \}\) to move them into Deno KV, then migrate again; failing statement: DO /,
-    );
-    assert.deepEqual(
-      results.map((r) => [r.version, r.status]),
-      [[19, "failed"]],
-    );
-    // Nothing is lost: 019 left nothing behind, both rows are still there.
-    assert.deepEqual(
-      await db.query("SELECT workflow_id FROM workflow_dags ORDER BY workflow_id"),
-      [{ workflow_id: "wf-live" }, { workflow_id: "wf-old" }],
-    );
-    assert.equal(await count(db, "mcp_tool"), 2);
-    assert.deepEqual(
-      await db.query("SELECT version FROM migrations_history WHERE version = 19"),
-      [],
-    );
+    const unchanged = async () => {
+      // Nothing is lost: 019 left nothing behind, both rows are still there.
+      assert.deepEqual(
+        await db.query("SELECT workflow_id FROM workflow_dags ORDER BY workflow_id"),
+        [{ workflow_id: "wf-live" }, { workflow_id: "wf-old" }],
+      );
+      assert.equal(await count(db, "mcp_tool"), 2);
+      assert.deepEqual(
+        await db.query("SELECT version FROM migrations_history WHERE version = 19"),
+        [],
+      );
+    };
+    await t.step("without the move context, before any SQL runs", async () => {
+      const { results, error } = await migrate(db, { to: 19 });
+      assert.ok(error !== undefined);
+      assert.equal(error.code, "MIGRATION_REQUIREMENT_MISSING");
+      assert.equal(error.version, 19);
+      assert.equal(
+        error.message,
+        "Cannot apply migration 19 (db_schema_cleanup): workflow_dags holds 1 live row(s) (first: " +
+          "'wf-live') that dropping the table would lose; pass context: workflowDagsMoveContext({ kv }) " +
+          "to migrate() so 019 moves them into Deno KV first",
+      );
+      assert.deepEqual(results.map((r) => [r.version, r.status]), [[19, "failed"]]);
+      await unchanged();
+    });
+    await t.step("with a move service that moved nothing, the SQL refuses them too", async () => {
+      const context = { moveWorkflowDags: () => Promise.resolve() };
+      const { error } = await migrate(db, { to: 19, context });
+      assert.ok(error !== undefined);
+      assert.equal(error.code, "MIGRATION_FAILED");
+      assert.match(
+        error.message,
+        /^Cannot apply migration 19 \(db_schema_cleanup\): workflow_dags holds 1 live row\(s\) \(first: 'wf-live'\) that dropping the table would lose; call moveWorkflowDagsToKv\(db, \{ kv \}\) to move them into Deno KV, then migrate again; failing statement: DO /,
+      );
+      await unchanged();
+    });
   }, { migrations: upTo018 });
 });
 
