@@ -7,6 +7,7 @@
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { DbClient, QueryParam, Row } from "./db_client.ts";
 import { DbError, describeCause } from "./db_error.ts";
+import { Serial } from "./serial.ts";
 
 /**
  * Wraps an already open PGlite instance as a {@linkcode DbClient}. With `owner` false (the default),
@@ -44,18 +45,6 @@ interface ClientOptions {
   owner?: boolean;
   /** The savepoint bookkeeping of the outer transaction this client runs in, if any. */
   transaction?: TransactionState;
-}
-
-/** Runs the functions given to {@linkcode Serial.run} one at a time, in call order. */
-class Serial {
-  #tail: Promise<unknown> = Promise.resolve();
-
-  run<R>(fn: () => Promise<R>): Promise<R> {
-    const result = this.#tail.then(fn);
-    // The next caller waits for this one to settle, whichever way; its failure is reported to its own caller.
-    this.#tail = result.catch(() => {});
-    return result;
-  }
 }
 
 class PgliteClient implements DbClient {

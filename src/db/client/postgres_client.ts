@@ -8,6 +8,7 @@
 import type postgres from "postgres";
 import type { DbClient, QueryParam, Row } from "./db_client.ts";
 import { DbError } from "./db_error.ts";
+import { Serial } from "./serial.ts";
 
 /** Options of {@linkcode openPostgres}. */
 export interface OpenPostgresOptions {
@@ -153,17 +154,6 @@ interface ClientOptions {
   sharedSession?: boolean;
   /** Set for the client of a transaction: `transaction()` then makes savepoints. */
   inTransaction?: boolean;
-}
-
-/** Lets one async task run at a time, in call order. */
-class Serial {
-  #tail: Promise<void> = Promise.resolve();
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(task);
-    this.#tail = result.then(() => {}, () => {});
-    return result;
-  }
 }
 
 class PostgresClient implements DbClient {
