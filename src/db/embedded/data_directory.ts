@@ -103,13 +103,14 @@ export async function openDataDirectory(
 ): Promise<PGlite> {
   const directory = resolve(path);
   const create = options.create ?? true;
-  // Checked before the lock too, so a path that cannot be opened is reported as it is, and a read-only
-  // open of a missing path creates nothing (not even a lock file).
+  // Checked before the lock too, so a path that cannot be opened is reported as it is, and a refused
+  // open creates nothing (not even a lock file); checked again under the lock, where it counts.
   if (await isMissing(directory)) {
     if (!create) throw notFound(directory, "nothing is there");
     await makeDirectory(dirname(directory), directory);
-  } else if (!create && await inspect(directory) !== "cluster") {
-    // Refused before the lock, so an open that may not create leaves nothing behind, not even a lock file.
+  } else if (await inspect(directory) !== "cluster" && !create) {
+    // A directory that cannot be opened (a file, a foreign or damaged one), or one an open that may not
+    // create finds empty, is refused before the lock: a refusal leaves nothing behind, not even a lock file.
     throw notFound(directory, "the directory is empty");
   }
   const lock = await lockDataDirectory(directory, {

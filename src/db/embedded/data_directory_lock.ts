@@ -64,11 +64,12 @@ export function lockFilePath(directory: string): string {
  * import { lockDataDirectory } from "./data_directory_lock.ts";
  * import assert from "node:assert/strict";
  *
- * const dir = `${await Deno.makeTempDir()}/db`;
- * const lock = await lockDataDirectory(dir);
- * await assert.rejects(lockDataDirectory(dir), { code: "DB_LOCKED" });
+ * const parent = await Deno.makeTempDir();
+ * const lock = await lockDataDirectory(`${parent}/db`);
+ * await assert.rejects(lockDataDirectory(`${parent}/db`), { code: "DB_LOCKED" });
  * lock.release();
- * (await lockDataDirectory(dir)).release();
+ * (await lockDataDirectory(`${parent}/db`)).release();
+ * await Deno.remove(parent, { recursive: true });
  * ```
  */
 export async function lockDataDirectory(
