@@ -93,11 +93,8 @@ export interface RollbackOptions extends Omit<MigrateOptions, "to"> {
 /**
  * Applies every pending migration in ascending order. Each runs in its own transaction (a savepoint when
  * `db` is already in one) together with its `migrations_history` row, so a failed migration leaves nothing
- * behind while earlier ones stay applied. A failure is returned as `error`, not thrown.
- *
- * @param db The database.
- * Everything that goes wrong while running is returned as `error`, never thrown: only a programming error
- * throws (a malformed registry, a bad option).
+ * behind while earlier ones stay applied. Everything that goes wrong while running is returned as `error`,
+ * never thrown: only a programming error throws (a malformed registry, a bad option).
  *
  * On a client whose {@linkcode DbClient.sharedSession} is false (a PostgreSQL server) each migration's
  * transaction first takes a transaction-level advisory lock, so concurrent migrators take turns; on PGlite
