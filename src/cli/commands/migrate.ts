@@ -5,16 +5,14 @@
  * @module
  */
 import { migrate } from "../../db/migrate/migrator.ts";
-import { status } from "../../db/migrate/migration_status.ts";
 import { workflowDagsMoveContext } from "../../upgrade/move_workflow_dags.ts";
 import { closeKv, getKv, resolveKvPath } from "../../cache/kv.ts";
 import type { CliCommand } from "../cli_command.ts";
 import { DB_FLAG, WAIT_FLAG } from "../database_flags.ts";
 import { JSON_FLAG, MIGRATIONS_FLAG, TO_FLAG } from "../migration_flags.ts";
-import { formatResult, formatStatusTable } from "../_format.ts";
-import { errorJson, formatJson } from "../_json.ts";
+import { formatResult } from "../_format.ts";
 import { databaseLine, openCliDatabase, sayWaiting } from "./_database.ts";
-import { checkTarget, cliMigrations, readStatusJson } from "./_migrations.ts";
+import { checkTarget, cliMigrations, reportRun } from "./_migrations.ts";
 
 /** The `migrate` command, the only one that creates a database. */
 export const MIGRATE_COMMAND: CliCommand = {
@@ -58,22 +56,15 @@ export const MIGRATE_COMMAND: CliCommand = {
     } finally {
       if (kvOpened) await closeKv();
     }
-    const { results, error } = run;
-    if (json) {
-      const document = error === undefined
-        ? { database: context.get(DB_FLAG), results, ...await readStatusJson(db, list) }
-        : { ...errorJson(error), results };
-      io.out(formatJson(document));
-      return error === undefined ? 0 : 1;
-    }
-    if (error !== undefined) throw error;
-    const current = await status(db, { migrations: list });
-    io.out(
-      results.length === 0
-        ? `Database is up to date at version ${current.currentVersion}; nothing to apply.`
-        : `Applied ${results.length} migration(s); now at version ${current.currentVersion}.`,
+    return await reportRun(
+      context,
+      db,
+      list,
+      run,
+      (count, version) =>
+        count === 0
+          ? `Database is up to date at version ${version}; nothing to apply.`
+          : `Applied ${count} migration(s); now at version ${version}.`,
     );
-    io.out(formatStatusTable(current));
-    return 0;
   },
 };

@@ -4,14 +4,12 @@
  * @module
  */
 import { rollback } from "../../db/migrate/migrator.ts";
-import { status } from "../../db/migrate/migration_status.ts";
 import type { CliCommand, CliFlag } from "../cli_command.ts";
 import { DB_FLAG, WAIT_FLAG } from "../database_flags.ts";
 import { JSON_FLAG, MIGRATIONS_FLAG, TO_FLAG } from "../migration_flags.ts";
-import { formatResult, formatStatusTable } from "../_format.ts";
-import { errorJson, formatJson } from "../_json.ts";
+import { formatResult } from "../_format.ts";
 import { openCliDatabase, sayWaiting } from "./_database.ts";
-import { cliMigrations, readStatusJson } from "./_migrations.ts";
+import { cliMigrations, reportRun } from "./_migrations.ts";
 
 /** `--to N`, which rollback requires. */
 const ROLLBACK_TO_FLAG = { ...TO_FLAG, required: true } as CliFlag<number>;
@@ -26,23 +24,18 @@ export const ROLLBACK_COMMAND: CliCommand = {
     const json = context.get(JSON_FLAG);
     const list = await cliMigrations(context);
     await using db = await openCliDatabase(context, { create: false });
-    const { results, error } = await rollback(db, {
+    const run = await rollback(db, {
       to: context.get(ROLLBACK_TO_FLAG),
       migrations: list,
       onResult: (result) => (json ? io.err : io.out)(formatResult(result)),
       onWait: sayWaiting(io),
     });
-    if (json) {
-      const document = error === undefined
-        ? { database: context.get(DB_FLAG), results, ...await readStatusJson(db, list) }
-        : { ...errorJson(error), results };
-      io.out(formatJson(document));
-      return error === undefined ? 0 : 1;
-    }
-    if (error !== undefined) throw error;
-    const current = await status(db, { migrations: list });
-    io.out(`Rolled back ${results.length} migration(s); now at version ${current.currentVersion}.`);
-    io.out(formatStatusTable(current));
-    return 0;
+    return await reportRun(
+      context,
+      db,
+      list,
+      run,
+      (count, version) => `Rolled back ${count} migration(s); now at version ${version}.`,
+    );
   },
 };
