@@ -12,7 +12,7 @@
  * @module
  */
 
-import { findKvFileDamage, walkSqliteFile } from "../src/cache/_kv_file_check.ts";
+import { findKvFileDamage, walkSqliteFile } from "../src/cache/kv_file_check.ts";
 import { timed } from "./_medians.ts";
 
 /** Writes a new KV file at `path` with 1,000-byte values until it is at least `bytes` long. */

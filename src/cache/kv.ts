@@ -12,7 +12,7 @@ import process from "node:process";
 import { type Override, pushOverride } from "./clock.ts";
 import type { KvClient } from "./kv_client.ts";
 import { CacheError } from "./cache_error.ts";
-import { findKvFileDamage } from "./_kv_file_check.ts";
+import { findKvFileDamage } from "./kv_file_check.ts";
 
 /** The KV path used when `PML_KV_PATH` is unset or empty, relative to the working directory. */
 export const DEFAULT_KV_PATH = ".pml/kv.db";
@@ -35,7 +35,7 @@ export function resolveKvPath(
  * {@linkcode MEMORY_KV_PATH}; or a KV Connect URL). Private: applications use {@linkcode getKv}.
  *
  * The first open of a file in a process checks it for damage first (SQLite's `quick_check`, or a
- * weaker walk of its pages where `node:sqlite` is missing: see `_kv_file_check.ts`), read-only, so a
+ * weaker walk of its pages where `node:sqlite` is missing: see `kv_file_check.ts`), read-only, so a
  * file another process has open is neither written nor checkpointed.
  *
  * @throws {CacheError} `KV_OPEN_FAILED` (`path`, `cause`) when the directory or store cannot be

@@ -7,10 +7,10 @@
  */
 import { COMMANDS } from "./commands.ts";
 import { type CliIo, UsageError } from "./cli_command.ts";
-import { hintFor } from "./_advice.ts";
-import { errorJson, formatJson } from "./_json.ts";
-import { parseCommandLine } from "./_parse_command_line.ts";
-import { formatUsage } from "./_usage.ts";
+import { hintFor } from "./advice.ts";
+import { errorJson, formatJson } from "./json_output.ts";
+import { parseCommandLine } from "./parse_command_line.ts";
+import { formatUsage } from "./usage.ts";
 
 export type { CliIo } from "./cli_command.ts";
 export { DEFAULT_DB_DIR, WAIT_MS } from "./database_flags.ts";

@@ -9,7 +9,7 @@ import {
 } from "../../src/cache/kv.ts";
 import * as authKv from "../../src/server/auth/kv.ts";
 import { CacheError } from "../../src/cache/cache_error.ts";
-import { findKvFileDamage, walkSqliteFile } from "../../src/cache/_kv_file_check.ts";
+import { findKvFileDamage, walkSqliteFile } from "../../src/cache/kv_file_check.ts";
 
 const KV_MODULE = new URL("../../src/cache/kv.ts", import.meta.url).href;
 const AUTH_KV_MODULE = new URL("../../src/server/auth/kv.ts", import.meta.url).href;

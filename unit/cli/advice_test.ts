@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CLI_ADVICE, hintFor } from "../../src/cli/_advice.ts";
+import { CLI_ADVICE, hintFor } from "../../src/cli/advice.ts";
 import { CacheError, type CacheErrorCode } from "../../src/cache/cache_error.ts";
 import { DbError, type DbErrorCode } from "../../src/db/client/db_error.ts";
 import { MigrationError, type MigrationErrorCode } from "../../src/db/migrate/migration_error.ts";

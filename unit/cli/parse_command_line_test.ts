@@ -8,8 +8,8 @@ import {
 } from "../../src/cli/cli_command.ts";
 import { COMMANDS } from "../../src/cli/commands.ts";
 import { DB_FLAG, WAIT_FLAG } from "../../src/cli/database_flags.ts";
-import { parseCommandLine } from "../../src/cli/_parse_command_line.ts";
-import { formatUsage } from "../../src/cli/_usage.ts";
+import { parseCommandLine } from "../../src/cli/parse_command_line.ts";
+import { formatUsage } from "../../src/cli/usage.ts";
 
 const io: CliIo = { out() {}, err() {}, env: () => undefined, cwd: "/srv" };
 

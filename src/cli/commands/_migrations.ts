@@ -12,8 +12,8 @@ import { status } from "../../db/migrate/migration_status.ts";
 import { migrations } from "../../db/schema/migrations.ts";
 import type { MigrateResult } from "../../db/migrate/migrator.ts";
 import { type CommandContext, UsageError } from "../cli_command.ts";
-import { errorJson, formatJson, statusJson } from "../_json.ts";
-import { formatStatusTable } from "../_format.ts";
+import { errorJson, formatJson, statusJson } from "../json_output.ts";
+import { formatStatusTable } from "../format.ts";
 import { DB_FLAG } from "../database_flags.ts";
 import { JSON_FLAG, MIGRATIONS_FLAG } from "../migration_flags.ts";
 

@@ -10,7 +10,7 @@ import { closeKv, getKv, resolveKvPath } from "../../cache/kv.ts";
 import type { CliCommand } from "../cli_command.ts";
 import { DB_FLAG, WAIT_FLAG } from "../database_flags.ts";
 import { JSON_FLAG, MIGRATIONS_FLAG, TO_FLAG } from "../migration_flags.ts";
-import { formatResult } from "../_format.ts";
+import { formatResult } from "../format.ts";
 import { databaseLine, openCliDatabase, sayWaiting } from "./_database.ts";
 import { checkTarget, cliMigrations, reportRun } from "./_migrations.ts";
 

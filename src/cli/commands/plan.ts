@@ -12,7 +12,7 @@ import { checkStatus, status, type StatusResult } from "../../db/migrate/migrati
 import type { CliCommand } from "../cli_command.ts";
 import { DB_FLAG, WAIT_FLAG } from "../database_flags.ts";
 import { JSON_FLAG, MIGRATIONS_FLAG, TO_FLAG } from "../migration_flags.ts";
-import { formatJson } from "../_json.ts";
+import { formatJson } from "../json_output.ts";
 import { databaseLine, openCliDatabase } from "./_database.ts";
 import { checkTarget, cliMigrations } from "./_migrations.ts";
 

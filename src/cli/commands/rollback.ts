@@ -7,7 +7,7 @@ import { rollback } from "../../db/migrate/migrator.ts";
 import type { CliCommand, CliFlag } from "../cli_command.ts";
 import { DB_FLAG, WAIT_FLAG } from "../database_flags.ts";
 import { JSON_FLAG, MIGRATIONS_FLAG, TO_FLAG } from "../migration_flags.ts";
-import { formatResult } from "../_format.ts";
+import { formatResult } from "../format.ts";
 import { openCliDatabase, sayWaiting } from "./_database.ts";
 import { cliMigrations, reportRun } from "./_migrations.ts";
 

@@ -7,8 +7,8 @@ import { status } from "../../db/migrate/migration_status.ts";
 import type { CliCommand } from "../cli_command.ts";
 import { DB_FLAG, WAIT_FLAG } from "../database_flags.ts";
 import { JSON_FLAG, MIGRATIONS_FLAG } from "../migration_flags.ts";
-import { formatStatusTable } from "../_format.ts";
-import { formatJson } from "../_json.ts";
+import { formatStatusTable } from "../format.ts";
+import { formatJson } from "../json_output.ts";
 import { databaseLine, openCliDatabase } from "./_database.ts";
 import { cliMigrations, readStatusJson } from "./_migrations.ts";
 

@@ -7,7 +7,7 @@ import { verify } from "../../db/migrate/migration_status.ts";
 import type { CliCommand } from "../cli_command.ts";
 import { DB_FLAG, WAIT_FLAG } from "../database_flags.ts";
 import { JSON_FLAG, MIGRATIONS_FLAG } from "../migration_flags.ts";
-import { formatJson } from "../_json.ts";
+import { formatJson } from "../json_output.ts";
 import { openCliDatabase } from "./_database.ts";
 import { cliMigrations, readStatusJson } from "./_migrations.ts";
 

@@ -62,7 +62,7 @@ export const CLI_ADVICE: Readonly<Record<LibraryErrorCode, string | null>> = {
  *
  * @example Usage
  * ```ts
- * import { hintFor } from "./_advice.ts";
+ * import { hintFor } from "./advice.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(hintFor({ code: "DB_LOCKED" }), "pass --wait to wait up to 60 s for it");

@@ -63,7 +63,7 @@ export async function statusJson(
  *
  * @example Usage
  * ```ts
- * import { errorJson } from "./_json.ts";
+ * import { errorJson } from "./json_output.ts";
  * import { MigrationError } from "../db/migrate/migration_error.ts";
  * import assert from "node:assert/strict";
  *

@@ -6,7 +6,7 @@
  * @module
  */
 import type { CliCommand, CliFlag } from "./cli_command.ts";
-import { listWords, synopsis } from "./_parse_command_line.ts";
+import { listWords, synopsis } from "./parse_command_line.ts";
 
 const WIDTH = 100;
 const HELP = { left: "-h, --help", text: "show this help" };
